@@ -1,0 +1,16 @@
+//! benchmark-harness: benchmarks and profiles HTTP web frameworks in any language.
+//!
+//! The library never prints; output belongs to `cli` and `report`.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod app;
+pub mod cli;
+pub mod host;
+pub mod loadgen;
+pub mod monitor;
+pub mod report;
+pub mod run;
+pub mod schema;
+pub mod server;
+pub mod verify;
+pub mod workload;
