@@ -1,1 +1,187 @@
-//! app
+//! Benchmark apps: the `benchmark.toml` manifest, discovery by name, cached setup, version probes.
+//!
+//! Starts processes only through `server`.
+
+mod manifest;
+mod placeholder;
+mod setup;
+
+pub use manifest::{
+    line_col, parse, AppSection, Language, Manifest, SetupSection, StartSection, VersionSection,
+};
+pub use placeholder::{expand, Placeholders};
+pub use setup::{setup, versions, SetupOutcome, Versions};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::server::ServerSpec;
+
+/// File name of an app's manifest.
+pub const MANIFEST: &str = "benchmark.toml";
+/// Folder inside an app where the harness keeps its stamp and logs.
+pub const STATE_DIR: &str = ".benchmark-harness";
+
+/// Errors about apps; each names the app or the manifest file.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Manifest {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("cannot access {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("unknown app '{name}' in {}; valid apps: {}", dir.display(), valid.join(", "))]
+    Unknown {
+        name: String,
+        dir: PathBuf,
+        valid: Vec<String>,
+    },
+    #[error("no {MANIFEST} in {}; an app folder needs one (see APPS.md)", dir.display())]
+    NoManifest { dir: PathBuf },
+    #[error("apps folder {} does not exist; pass --apps DIR with the folder that holds the app folders", dir.display())]
+    NoAppsDir { dir: PathBuf },
+    #[error("app name '{name}' is used by both {} and {}", first.display(), second.display())]
+    Duplicate {
+        name: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("{}: {message}", path.display())]
+    Placeholder { path: PathBuf, message: String },
+    #[error("setup of app '{app}' failed at `{command}` ({status}); log {}, ending with:\n```\n{tail}\n```", log.display())]
+    SetupFailed {
+        app: String,
+        command: String,
+        status: String,
+        log: PathBuf,
+        tail: String,
+    },
+}
+
+/// An app folder with its parsed manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub manifest: Manifest,
+    /// Absolute path of the app folder.
+    pub dir: PathBuf,
+}
+
+impl App {
+    pub fn name(&self) -> &str {
+        &self.manifest.app.name
+    }
+
+    pub fn manifest_path(&self) -> PathBuf {
+        self.dir.join(MANIFEST)
+    }
+
+    /// Where the harness keeps this app's stamp and logs.
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.join(STATE_DIR)
+    }
+
+    /// The server spec for one start, every placeholder expanded.
+    pub fn server_spec(
+        &self,
+        port: u16,
+        workers: u32,
+        cpus: Option<Vec<usize>>,
+    ) -> Result<ServerSpec, AppError> {
+        let ph = Placeholders::new(self, Some(port), Some(workers));
+        let path = self.manifest_path();
+        let start = &self.manifest.start;
+        let command = expand(&start.command, &ph, &path)?;
+        let mut env = ph.env();
+        for (k, v) in &start.env {
+            env.push((k.clone(), expand(v, &ph, &path)?));
+        }
+        Ok(ServerSpec {
+            name: self.name().to_string(),
+            command,
+            dir: self.dir.clone(),
+            env,
+            port,
+            log_path: self.state_dir().join("logs").join(format!("server-{port}.log")),
+            startup_timeout: Duration::from_secs(start.startup_timeout_secs),
+            stop_grace: Duration::from_secs(5),
+            cpus,
+        })
+    }
+}
+
+/// Load the app in `dir` (which must hold a `benchmark.toml`).
+pub fn load(dir: &Path) -> Result<App, AppError> {
+    let dir = std::fs::canonicalize(dir).map_err(|source| AppError::Io {
+        path: dir.into(),
+        source,
+    })?;
+    let path = dir.join(MANIFEST);
+    if !path.is_file() {
+        return Err(AppError::NoManifest { dir });
+    }
+    let text = std::fs::read_to_string(&path).map_err(|source| AppError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let manifest = parse(&text, &path)?;
+    Ok(App { manifest, dir })
+}
+
+/// Every app under `apps_dir` (each sub-folder with a manifest), sorted by name.
+pub fn discover(apps_dir: &Path) -> Result<Vec<App>, AppError> {
+    if !apps_dir.is_dir() {
+        return Err(AppError::NoAppsDir { dir: apps_dir.into() });
+    }
+    let entries = std::fs::read_dir(apps_dir).map_err(|source| AppError::Io {
+        path: apps_dir.into(),
+        source,
+    })?;
+    let mut apps: Vec<App> = Vec::new();
+    for entry in entries.filter_map(|e| e.ok()) {
+        if !entry.path().join(MANIFEST).is_file() {
+            continue;
+        }
+        let app = load(&entry.path())?;
+        if let Some(other) = apps.iter().find(|a| a.name() == app.name()) {
+            return Err(AppError::Duplicate {
+                name: app.name().to_string(),
+                first: other.manifest_path(),
+                second: app.manifest_path(),
+            });
+        }
+        apps.push(app);
+    }
+    apps.sort_by(|a, b| a.name().cmp(b.name()));
+    Ok(apps)
+}
+
+/// The app called `name` under `apps_dir`.
+pub fn find(apps_dir: &Path, name: &str) -> Result<App, AppError> {
+    let apps = discover(apps_dir)?;
+    let valid: Vec<String> = apps.iter().map(|a| a.name().to_string()).collect();
+    apps.into_iter()
+        .find(|a| a.name() == name)
+        .ok_or_else(|| AppError::Unknown {
+            name: name.into(),
+            dir: apps_dir.into(),
+            valid,
+        })
+}
+
+/// The harness cache folder: `$BENCHMARK_HARNESS_CACHE`, else `~/.cache/benchmark-harness`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("BENCHMARK_HARNESS_CACHE").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    home.join(".cache").join("benchmark-harness")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,77 @@
-//! cli
+//! Command-line interface: clap definitions (one file per subcommand), turning flags into
+//! validated plans, printing progress and results. The only place besides `report` that prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod apps;
+mod errors;
+mod options;
+mod progress;
+mod run;
+mod schema;
+mod suites;
+
+pub use errors::{exit_code, Usage};
+pub use options::LoadArgs;
+
+use clap::{Parser, Subcommand};
+
+/// Benchmark and profile HTTP web frameworks in any language.
+#[derive(Debug, Parser)]
+#[command(name = "benchmark-harness", version, about, long_about = None)]
+pub struct Cli {
+    /// Silence progress on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Measure one app (or a running URL) on a suite or some workloads.
+    Run(run::RunArgs),
+    /// The workload suites: list, show, validate.
+    #[command(subcommand)]
+    Suites(suites::SuitesCommand),
+    /// The benchmark apps: list, setup, verify.
+    #[command(subcommand)]
+    Apps(apps::AppsCommand),
+    /// Print the JSON Schema of a result or input file.
+    Schema(schema::SchemaArgs),
+}
+
+/// Parse the command line, run the command, print any error once; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let quiet = cli.quiet;
+    let result = match cli.command {
+        Command::Run(args) => run::run(args, quiet),
+        Command::Suites(cmd) => suites::run(cmd),
+        Command::Apps(cmd) => apps::run(cmd, quiet),
+        Command::Schema(args) => schema::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            exit_code(&err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

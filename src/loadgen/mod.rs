@@ -1,1 +1,202 @@
-//! loadgen
+//! HTTP/1.1 load generator: keep-alive connections driven by one loop that is
+//! parametrised by pacing (closed loop or fixed rate) and a stop condition.
+//!
+//! Built directly on tokio sockets and `httparse` (no HTTP client library): one
+//! OS thread per core, each running a current-thread runtime with one task per
+//! connection. Results go into thread-local HDR histograms and per-second
+//! counters that are merged when the run ends, so memory does not grow with the
+//! number of requests. This module may call only the standard library, tokio,
+//! httparse, hdrhistogram, libc and nix; it never prints.
+//!
+//! Counting rules:
+//! - a response is counted in the phase in which it *completes*: responses in
+//!   flight across the warm-up → measurement boundary are measured, responses
+//!   still in flight when the run ends are dropped;
+//! - every error, including a failed connect attempt, is one failed request, so
+//!   `total_requests == successful_requests + failed_requests` and
+//!   `failed_requests == errors.total()`;
+//! - 2xx and 3xx responses succeed (as in wrk), 4xx and 5xx are errors, and the
+//!   body check applies only to responses that would otherwise succeed;
+//! - if a reused keep-alive connection turns out to be closed before any byte
+//!   of the response arrived, the request is sent again once on a new
+//!   connection without counting an error (servers may close idle connections).
+
+mod conn;
+mod error;
+mod once;
+mod parse;
+mod request;
+mod stats;
+mod worker;
+
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::LoadError;
+
+/// Where to send requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub addr: SocketAddr,
+    /// Value of the `Host` header, e.g. `127.0.0.1:8080`.
+    pub host_header: String,
+}
+
+/// The one request every connection sends, serialised once per run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestSpec {
+    pub method: String,
+    /// Path including the query string, e.g. `/search?q=x`.
+    pub path: String,
+    /// Extra headers; a `Host`, `Content-Type` or `Content-Length` given here
+    /// replaces the generated one.
+    pub headers: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// How requests are paced on each connection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pacing {
+    /// Each connection sends the next request as soon as the previous response is complete.
+    Closed,
+    /// The total rate, divided evenly across connections; latency is measured
+    /// from the intended send time (coordinated omission corrected, as wrk2).
+    FixedRate { per_sec: f64 },
+}
+
+/// What to verify in every response besides its status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseCheck {
+    /// When set, every response body must have this length.
+    pub expected_body: Option<Vec<u8>>,
+    /// Compare the body bytes of every Nth response of a connection (0 = never).
+    pub body_every_n: u64,
+}
+
+/// A validated description of one load run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadPlan {
+    pub target: Target,
+    pub request: RequestSpec,
+    pub connections: usize,
+    pub pacing: Pacing,
+    pub warmup: Duration,
+    pub duration: Duration,
+    /// Per-request timeout (also used for connecting).
+    pub timeout: Duration,
+    /// None = number of CPUs this process may run on, capped at `connections`.
+    pub threads: Option<usize>,
+    /// Linux: pin generator threads to these CPUs; threads default to `cpus.len()`.
+    pub cpus: Option<Vec<usize>>,
+    pub check: ResponseCheck,
+}
+
+/// The phase that [`run`] reports through its `on_phase` callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Warmup,
+    Measuring,
+}
+
+/// A complete response read by [`send_once`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    /// Header names are lowercased; order is kept.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Errors by kind, counted in the measured window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErrorCounts {
+    pub connect: u64,
+    pub timeout: u64,
+    /// I/O errors, malformed responses, and connections closed mid-response.
+    pub read: u64,
+    pub status_4xx: u64,
+    pub status_5xx: u64,
+    /// Body of the wrong length, or wrong bytes when compared.
+    pub mismatch: u64,
+}
+
+impl ErrorCounts {
+    /// Sum of all error kinds.
+    pub fn total(&self) -> u64 {
+        self.connect + self.timeout + self.read + self.status_4xx + self.status_5xx + self.mismatch
+    }
+
+    pub(crate) fn add(&mut self, other: &ErrorCounts) {
+        self.connect += other.connect;
+        self.timeout += other.timeout;
+        self.read += other.read;
+        self.status_4xx += other.status_4xx;
+        self.status_5xx += other.status_5xx;
+        self.mismatch += other.mismatch;
+    }
+}
+
+/// One second of the measured window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineSecond {
+    /// Second index from the start of measurement, 0-based.
+    pub t: u32,
+    /// Requests completed in that second, successful and failed.
+    pub requests: u64,
+    pub errors: u64,
+    pub p50_us: Option<u64>,
+    pub p99_us: Option<u64>,
+}
+
+/// The result of [`run`].
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    /// Actual measured window.
+    pub elapsed: Duration,
+    pub total_requests: u64,
+    pub successful_requests: u64,
+    pub failed_requests: u64,
+    /// Response bytes (head and body) read in the measured window.
+    pub bytes_received: u64,
+    pub errors: ErrorCounts,
+    /// Microseconds, successful responses; in FixedRate from the intended send time.
+    pub latency: hdrhistogram::Histogram<u64>,
+    /// FixedRate only: microseconds from the actual send time.
+    pub latency_uncorrected: Option<hdrhistogram::Histogram<u64>>,
+    pub timeline: Vec<TimelineSecond>,
+    pub target_rate: Option<f64>,
+    /// Completed requests (successful and failed) per second of `elapsed`.
+    pub achieved_rate: f64,
+    /// Generator threads' CPU time / (elapsed × threads) × 100.
+    pub generator_cpu_percent: Option<f64>,
+    /// `generator_cpu_percent > 85`: the generator may be the bottleneck.
+    pub generator_bound: bool,
+    pub threads: usize,
+    pub interrupted: bool,
+}
+
+/// Runs warm-up (not counted) then the measured window.
+///
+/// `stop` (set by another thread, e.g. on Ctrl-C or when the server dies) ends
+/// the run early: the report then has `interrupted = true` and covers the time
+/// measured so far. `on_phase` is called from the calling thread when a phase
+/// begins (`Warmup` only if there is a warm-up).
+pub fn run(
+    plan: &LoadPlan,
+    stop: &Arc<AtomicBool>,
+    on_phase: &(dyn Fn(Phase) + Sync),
+) -> Result<LoadReport, LoadError> {
+    worker::run(plan, stop, on_phase)
+}
+
+/// One request on a fresh connection, full response read (Content-Length,
+/// chunked or until close), for answer verification.
+pub fn send_once(target: &Target, request: &RequestSpec, timeout: Duration) -> Result<Response, LoadError> {
+    once::send_once(target, request, timeout)
+}

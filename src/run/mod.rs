@@ -1,1 +1,230 @@
-//! run
+//! The `run` command's engine: one app (or a running URL), one suite, measured workload by workload.
+//!
+//! Talks to `app` (setup), `server` (lifecycle), `verify`, `loadgen` and `monitor`; reports
+//! progress through [`Progress`] and returns a [`RunResult`] (partial on Ctrl-C).
+
+mod convert;
+mod measure;
+mod session;
+
+pub use convert::{latency_of, measurement_of};
+pub use measure::{measure_workload, request_of, verify_answer, AnswerError, WorkloadOutcome};
+pub use session::{Session, SessionError};
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::app::App;
+use crate::schema::{
+    Configuration, Endpoint, Metadata, Mode, RunResult, SuiteResult, Summary, WorkloadResult, WorkloadStatus,
+    SCHEMA_VERSION,
+};
+use crate::workload::Workload;
+
+/// Where the load goes.
+#[derive(Debug, Clone)]
+pub enum RunTarget {
+    /// An app the harness sets up, starts and stops.
+    App {
+        app: Box<App>,
+        workers: u32,
+        server_cpus: Option<Vec<usize>>,
+    },
+    /// A server that is already running (nothing started or stopped; resources not sampled).
+    Url { url: String },
+}
+
+/// Load options shared by run, profile and compare (validated).
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub duration: Duration,
+    pub warmup: Duration,
+    pub concurrency: usize,
+    pub rate: Option<f64>,
+    pub timeout: Duration,
+    pub loadgen_cpus: Option<Vec<usize>>,
+}
+
+/// A validated `run`.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub target: RunTarget,
+    pub suite: String,
+    pub workloads: Vec<Workload>,
+    pub load: LoadOptions,
+    pub verify: bool,
+    /// Folder whose git commit goes into the metadata.
+    pub repo_dir: std::path::PathBuf,
+}
+
+/// What is happening, for the progress display (the library never prints).
+#[derive(Debug, Clone)]
+pub enum Event {
+    SetupStarted {
+        app: String,
+    },
+    SetupDone {
+        app: String,
+        cached: bool,
+    },
+    ServerStarting {
+        app: String,
+        port: u16,
+    },
+    ServerReady {
+        app: String,
+        port: u16,
+        secs: f64,
+    },
+    WorkloadStarted {
+        workload: String,
+        index: usize,
+        total: usize,
+    },
+    Invalid {
+        workload: String,
+        reason: String,
+    },
+    Measuring {
+        workload: String,
+        warmup_secs: f64,
+        duration_secs: f64,
+    },
+    Measured {
+        workload: String,
+        requests_per_sec: f64,
+        success_rate: f64,
+    },
+    Failed {
+        workload: String,
+        reason: String,
+    },
+    ServerRestarting {
+        app: String,
+    },
+    Interrupted,
+}
+
+/// Receives progress events.
+pub trait Progress: Sync {
+    fn event(&self, event: &Event);
+}
+
+/// A progress sink that drops everything (`--quiet`, tests).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn event(&self, _: &Event) {}
+}
+
+/// Run failures that end the run before anything is measured.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+}
+
+/// Name and version of the built-in load generator.
+pub fn load_generator_name() -> String {
+    format!(
+        "benchmark-harness {} (built-in HTTP/1.1 load generator)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The result skeleton: metadata and configuration, every workload `skipped` until measured.
+pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
+    let (workers, target_url, server_cpus) = match &plan.target {
+        RunTarget::App {
+            workers, server_cpus, ..
+        } => (*workers, None, server_cpus.as_ref().map(|c| cpu_list(c))),
+        RunTarget::Url { url } => (1, Some(url.clone()), None),
+    };
+    RunResult {
+        mode,
+        schema_version: SCHEMA_VERSION,
+        complete: false,
+        metadata,
+        configuration: Configuration {
+            duration_secs: plan.load.duration.as_secs_f64(),
+            concurrency: plan.load.concurrency as u32,
+            warmup_secs: plan.load.warmup.as_secs_f64(),
+            rate: plan.load.rate,
+            timeout_secs: plan.load.timeout.as_secs_f64(),
+            load_generator: load_generator_name(),
+            workers,
+            verified: plan.verify,
+            target_url,
+            server_cpus,
+            loadgen_cpus: plan.load.loadgen_cpus.as_ref().map(|c| cpu_list(c)),
+        },
+        suites: vec![SuiteResult {
+            name: plan.suite.clone(),
+            workloads: plan
+                .workloads
+                .iter()
+                .map(|w| WorkloadResult {
+                    name: w.name.clone(),
+                    category: w.category.clone(),
+                    payload_size_bytes: w.payload_size_bytes(),
+                    endpoint: Endpoint {
+                        method: w.method.clone(),
+                        path: w.path.clone(),
+                    },
+                    status: WorkloadStatus::Skipped,
+                    reason: Some("not measured: the run ended before this workload".into()),
+                    verified: false,
+                    results: None,
+                })
+                .collect(),
+        }],
+        summary: Summary {
+            total_workloads: plan.workloads.len() as u32,
+            total_requests: 0,
+            overall_success_rate: 0.0,
+            avg_requests_per_sec: 0.0,
+            total_duration_secs: 0.0,
+        },
+        notes: Vec::new(),
+    }
+}
+
+fn cpu_list(cpus: &[usize]) -> String {
+    cpus.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// Execute a run. Setup or start failures are errors; a workload that fails is recorded and
+/// the run goes on; Ctrl-C (`stop`) ends it early with `complete = false`.
+pub fn execute(
+    plan: &RunPlan,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) -> Result<RunResult, RunError> {
+    let started = Instant::now();
+    let mut session = Session::open(&plan.target, progress, stop)?;
+    let metadata = session.metadata(&plan.repo_dir);
+    let mut result = new_result(Mode::Run, plan, metadata);
+    result.notes.extend(session.notes());
+    let total = plan.workloads.len();
+    for (index, workload) in plan.workloads.iter().enumerate() {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        progress.event(&Event::WorkloadStarted {
+            workload: workload.name.clone(),
+            index,
+            total,
+        });
+        let outcome = measure_workload(&mut session, workload, plan, progress, stop);
+        let slot = &mut result.suites[0].workloads[index];
+        outcome.apply(slot);
+    }
+    result.complete =
+        !stop.load(Ordering::SeqCst) && result.workloads().all(|w| w.status != WorkloadStatus::Skipped);
+    if !result.complete {
+        progress.event(&Event::Interrupted);
+    }
+    result.summarize(started.elapsed().as_secs_f64());
+    Ok(result)
+}

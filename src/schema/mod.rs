@@ -1,1 +1,17 @@
-//! schema
+//! Result file types (RESULTS.md) and their JSON Schemas; pure data, talks to nothing.
+//!
+//! Field names follow the original design so that existing tooling keeps working; new
+//! fields are only ever added beside them.
+
+mod io;
+mod result;
+
+pub use io::{read_result, write_atomic, ReadError, SCHEMA_VERSION};
+pub use result::*;
+
+use schemars::schema_for;
+
+/// JSON Schema of the run/profile result file, pretty-printed.
+pub fn run_result_schema() -> String {
+    serde_json::to_string_pretty(&schema_for!(RunResult)).expect("a schema always serialises") + "\n"
+}

@@ -1,1 +1,251 @@
-//! workload
+//! Workload suites: the suite TOML format, the built-in suites (embedded), loading and
+//! validation, and the request bodies; calls only the file system.
+//!
+//! `load_suite("all")` gives the built-in suite; `load_suite("my/suite.toml")` reads a
+//! user's file in exactly the same format (see `suites/*.toml` and WORKLOADS.md).
+
+mod builtin;
+mod error;
+mod format;
+mod validate;
+
+use std::path::Path;
+
+pub use builtin::source as builtin_source;
+pub use error::WorkloadError;
+pub use validate::METHODS;
+
+use validate::{build_suite, Fixtures};
+
+/// A named, ordered list of workloads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suite {
+    pub name: String,
+    pub description: String,
+    pub workloads: Vec<Workload>,
+    /// `"built-in"`, or the path of the suite file as given.
+    pub origin: String,
+}
+
+/// One request to benchmark, and the answer it must get.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub name: String,
+    pub category: String,
+    /// One of `METHODS`.
+    pub method: String,
+    /// Path and query string, starting with '/'.
+    pub path: String,
+    pub content_type: Option<String>,
+    /// Extra request headers, in file order.
+    pub headers: Vec<(String, String)>,
+    /// The exact request body bytes (empty when there is none).
+    pub body: Vec<u8>,
+    /// Relative share in mixed suites; at least 1.
+    pub weight: u32,
+    pub expect: Expect,
+}
+
+impl Workload {
+    /// Size of the request body in bytes.
+    pub fn payload_size_bytes(&self) -> u64 {
+        self.body.len() as u64
+    }
+}
+
+/// The answer a workload must get before it is measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    pub status: u16,
+    pub body: ExpectBody,
+}
+
+/// What the response body must be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExpectBody {
+    /// Anything (only the status is checked).
+    Any,
+    /// JSON equal by value to the request body.
+    Echo,
+    /// JSON equal by value to this.
+    Json(serde_json::Value),
+    /// Exactly this text.
+    Text(String),
+}
+
+/// Names of the built-in suites: all, json-bodies, path-params, query-params, forms, baseline.
+pub fn builtin_names() -> Vec<&'static str> {
+    builtin::names()
+}
+
+/// Loads a built-in suite by name or, when the argument looks like a path (contains
+/// '/' or ends with `.toml`), a suite file. A path that cannot be read is an `Io`
+/// error naming it; anything else unknown is `UnknownSuite`.
+pub fn load_suite(name_or_path: &str) -> Result<Suite, WorkloadError> {
+    if let Some(text) = builtin::source(name_or_path) {
+        let file = format!("suites/{name_or_path}.toml");
+        return build_suite(text, &file, "built-in", Fixtures::Embedded);
+    }
+    let looks_like_path = name_or_path.contains('/')
+        || name_or_path.contains(std::path::MAIN_SEPARATOR)
+        || name_or_path.ends_with(".toml");
+    if looks_like_path {
+        return parse_suite_file(Path::new(name_or_path));
+    }
+    Err(WorkloadError::UnknownSuite {
+        name: name_or_path.to_string(),
+        valid: builtin_names().into_iter().map(String::from).collect(),
+    })
+}
+
+/// Reads and validates a suite file; body and JSON files resolve relative to it.
+pub fn parse_suite_file(path: &Path) -> Result<Suite, WorkloadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| WorkloadError::io(path, e))?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let file = path.display().to_string();
+    build_suite(&text, &file, &file, Fixtures::Dir(dir))
+}
+
+/// Validates suite text. `origin` names it in errors and in `Suite::origin`; body
+/// files resolve relative to `base_dir`, or from the embedded fixtures when `None`.
+pub fn parse_suite_str(text: &str, origin: &str, base_dir: Option<&Path>) -> Result<Suite, WorkloadError> {
+    let fixtures = base_dir.map_or(Fixtures::Embedded, Fixtures::Dir);
+    build_suite(text, origin, origin, fixtures)
+}
+
+impl Suite {
+    /// The named workloads in the order given (repeats dropped); all of them when
+    /// `names` is empty.
+    pub fn select(&self, names: &[String]) -> Result<Vec<Workload>, WorkloadError> {
+        if names.is_empty() {
+            return Ok(self.workloads.clone());
+        }
+        let mut chosen: Vec<Workload> = Vec::with_capacity(names.len());
+        for name in names {
+            if chosen.iter().any(|w| &w.name == name) {
+                continue;
+            }
+            let workload = self.workloads.iter().find(|w| &w.name == name).ok_or_else(|| {
+                WorkloadError::UnknownWorkload {
+                    name: name.clone(),
+                    suite: self.name.clone(),
+                    valid: self.workloads.iter().map(|w| w.name.clone()).collect(),
+                }
+            })?;
+            chosen.push(workload.clone());
+        }
+        Ok(chosen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(workloads: &[Workload]) -> Vec<&str> {
+        workloads.iter().map(|w| w.name.as_str()).collect()
+    }
+
+    #[test]
+    fn builtin_names_are_the_six_seed_and_baseline_suites() {
+        assert_eq!(
+            builtin_names(),
+            [
+                "all",
+                "json-bodies",
+                "path-params",
+                "query-params",
+                "forms",
+                "baseline"
+            ]
+        );
+        assert_eq!(load_suite("baseline").unwrap().workloads.len(), 2);
+    }
+
+    #[test]
+    fn unknown_suite_lists_the_builtin_names() {
+        let error = load_suite("jsn-bodies").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown suite 'jsn-bodies'; valid suites: all, json-bodies, path-params, \
+             query-params, forms, baseline (or a path to a .toml file)"
+        );
+    }
+
+    #[test]
+    fn a_missing_suite_path_is_an_io_error_naming_it() {
+        let error = load_suite("no/such/suite.toml").unwrap_err();
+        assert!(matches!(error, WorkloadError::Io { .. }), "{error:?}");
+        assert!(error.to_string().contains("'no/such/suite.toml'"), "{error}");
+    }
+
+    #[test]
+    fn select_keeps_the_given_order_and_drops_repeats() {
+        let suite = load_suite("path-params").unwrap();
+        assert_eq!(suite.select(&[]).unwrap(), suite.workloads);
+        let chosen = suite
+            .select(&["path-int".into(), "path-simple".into(), "path-int".into()])
+            .unwrap();
+        assert_eq!(names(&chosen), ["path-int", "path-simple"]);
+    }
+
+    #[test]
+    fn unknown_workload_lists_the_valid_ones() {
+        let suite = load_suite("forms").unwrap();
+        let error = suite.select(&["urlencoded".into()]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown workload 'urlencoded' in suite 'forms'; \
+             valid workloads: urlencoded-simple, urlencoded-complex"
+        );
+    }
+
+    #[test]
+    fn a_suite_on_disk_resolves_body_file_relative_to_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("bodies")).unwrap();
+        std::fs::write(dir.path().join("bodies/item.json"), br#"{"id": 1}"#).unwrap();
+        std::fs::write(dir.path().join("expected.json"), br#"{"ok": true}"#).unwrap();
+        let suite_path = dir.path().join("crud.toml");
+        std::fs::write(
+            &suite_path,
+            r#"name = "crud"
+description = "items"
+
+[[workloads]]
+name = "create"
+category = "json-bodies"
+method = "POST"
+path = "/items"
+content_type = "application/json"
+body_file = "bodies/item.json"
+headers = { "X-Source" = "bench", "X-Trace" = "1" }
+weight = 3
+
+[workloads.expect]
+status = 201
+json_file = "expected.json"
+"#,
+        )
+        .unwrap();
+        // Loaded from a different working directory than the suite's.
+        let suite = load_suite(suite_path.to_str().unwrap()).unwrap();
+        assert_eq!(suite.origin, suite_path.display().to_string());
+        let w = &suite.workloads[0];
+        assert_eq!(w.body, br#"{"id": 1}"#);
+        assert_eq!(w.payload_size_bytes(), 9);
+        assert_eq!(w.weight, 3);
+        assert_eq!(
+            w.headers,
+            [
+                ("X-Source".into(), "bench".into()),
+                ("X-Trace".into(), "1".into())
+            ]
+        );
+        assert_eq!(w.expect.status, 201);
+        assert_eq!(w.expect.body, ExpectBody::Json(serde_json::json!({"ok": true})));
+    }
+}

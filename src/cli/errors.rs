@@ -1,0 +1,37 @@
+//! Exit codes: 2 for usage and input errors, 1 for run-time failures.
+
+use crate::app::AppError;
+use crate::run::SessionError;
+use crate::workload::WorkloadError;
+
+/// A usage error (bad flag value or combination); exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
+
+/// 2 when the error (or one it wraps) is bad input, else 1.
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    for cause in err.chain() {
+        if cause.is::<Usage>() || cause.is::<WorkloadError>() {
+            return 2;
+        }
+        if let Some(e) = cause.downcast_ref::<AppError>() {
+            return app_code(e);
+        }
+        if let Some(e) = cause.downcast_ref::<SessionError>() {
+            return match e {
+                SessionError::App(a) => app_code(a),
+                SessionError::BadUrl { .. } => 2,
+                _ => 1,
+            };
+        }
+    }
+    1
+}
+
+fn app_code(e: &AppError) -> i32 {
+    match e {
+        AppError::SetupFailed { .. } | AppError::Io { .. } => 1,
+        _ => 2,
+    }
+}

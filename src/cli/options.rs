@@ -1,0 +1,120 @@
+//! Options shared by run / profile / compare, and their validation into `LoadOptions`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::Usage;
+use crate::run::LoadOptions;
+
+/// The form of the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    JsonPretty,
+    Table,
+}
+
+/// Load and output options (CLI.md "Options shared by run / profile / compare").
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// A built-in suite name or a TOML suite file.
+    #[arg(long, default_value = "all", value_name = "NAME|FILE")]
+    pub suite: String,
+    /// Only these workloads of the suite (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAME[,NAME]")]
+    pub workload: Vec<String>,
+    /// Measured seconds per workload.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub duration: f64,
+    /// Unmeasured seconds of load before each measurement.
+    #[arg(long, default_value_t = 3.0, value_name = "SECS")]
+    pub warmup: f64,
+    /// Open connections (closed loop).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub concurrency: usize,
+    /// Open loop at a fixed request rate; latency from the intended send time.
+    #[arg(long, value_name = "RPS")]
+    pub rate: Option<f64>,
+    /// Per-request timeout.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Where app folders are found by name.
+    #[arg(long, default_value = "apps", value_name = "DIR")]
+    pub apps: PathBuf,
+    /// The server's worker processes/threads (`{workers}` in the manifest).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub workers: u32,
+    /// Write the result JSON here (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The form of the result (and of stdout when no --output).
+    #[arg(long, value_enum, default_value_t = Format::JsonPretty)]
+    pub format: Format,
+    /// Skip the answer check (results are then marked unverified).
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Pin the server to these CPUs (Linux), e.g. 0 or 0-1.
+    #[arg(long, value_name = "LIST")]
+    pub server_cpus: Option<String>,
+    /// Pin the load generator to these CPUs (Linux), e.g. 1.
+    #[arg(long, value_name = "LIST")]
+    pub loadgen_cpus: Option<String>,
+}
+
+fn secs(flag: &str, v: f64, allow_zero: bool) -> Result<Duration, Usage> {
+    let ok = v.is_finite() && (v > 0.0 || (allow_zero && v == 0.0)) && v <= 86_400.0;
+    if !ok {
+        let want = if allow_zero { "0 or more" } else { "more than 0" };
+        return Err(Usage(format!(
+            "invalid {flag} {v}; expected a number of seconds, {want} (at most 86400)"
+        )));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+impl LoadArgs {
+    /// Validate into the library's load options.
+    pub fn load_options(&self) -> Result<LoadOptions, Usage> {
+        if self.concurrency == 0 || self.concurrency > 100_000 {
+            return Err(Usage(format!(
+                "invalid --concurrency {}; expected 1 to 100000 connections",
+                self.concurrency
+            )));
+        }
+        if let Some(r) = self.rate {
+            if !(r.is_finite() && r > 0.0) {
+                return Err(Usage(format!(
+                    "invalid --rate {r}; expected requests per second, more than 0"
+                )));
+            }
+        }
+        if self.workers == 0 {
+            return Err(Usage("invalid --workers 0; expected 1 or more".into()));
+        }
+        let loadgen_cpus = self
+            .loadgen_cpus
+            .as_deref()
+            .map(crate::host::parse_cpu_list)
+            .transpose()
+            .map_err(|e| Usage(format!("--loadgen-cpus: {e}")))?;
+        Ok(LoadOptions {
+            duration: secs("--duration", self.duration, false)?,
+            warmup: secs("--warmup", self.warmup, true)?,
+            concurrency: self.concurrency,
+            rate: self.rate,
+            timeout: secs("--timeout", self.timeout, false)?,
+            loadgen_cpus,
+        })
+    }
+
+    /// The validated `--server-cpus`.
+    pub fn server_cpus(&self) -> Result<Option<Vec<usize>>, Usage> {
+        self.server_cpus
+            .as_deref()
+            .map(crate::host::parse_cpu_list)
+            .transpose()
+            .map_err(|e| Usage(format!("--server-cpus: {e}")))
+    }
+}

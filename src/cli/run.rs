@@ -1,0 +1,130 @@
+//! `benchmark-harness run`: one app (or a running URL), plain measurement.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::options::{Format, LoadArgs};
+use super::progress::StderrProgress;
+use super::Usage;
+use crate::run::{execute, RunPlan, RunTarget};
+use crate::schema::{write_atomic, RunResult, WorkloadStatus};
+
+/// `run` flags.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The app to measure, by name (found under --apps).
+    #[arg(long, value_name = "NAME")]
+    pub framework: Option<String>,
+    /// The app folder to measure (a folder with benchmark.toml).
+    #[arg(long, value_name = "DIR")]
+    pub app_dir: Option<PathBuf>,
+    /// Measure a server that is already running (nothing is started; resources are not sampled).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["framework", "app_dir", "workers", "server_cpus"])]
+    pub url: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// The app (or URL) that `--framework`, `--app-dir` or `--url` names.
+pub fn target_of(
+    framework: Option<&str>,
+    app_dir: Option<&PathBuf>,
+    url: Option<&str>,
+    load: &LoadArgs,
+) -> anyhow::Result<RunTarget> {
+    if let Some(url) = url {
+        return Ok(RunTarget::Url { url: url.to_string() });
+    }
+    let app = match (framework, app_dir) {
+        (_, Some(dir)) => {
+            let app = crate::app::load(dir)?;
+            if let Some(name) = framework {
+                if name != app.name() {
+                    return Err(Usage(format!(
+                        "--framework '{name}' does not match the app in {} (named '{}')",
+                        dir.display(),
+                        app.name()
+                    ))
+                    .into());
+                }
+            }
+            app
+        }
+        (Some(name), None) => crate::app::find(&load.apps, name)?,
+        (None, None) => {
+            return Err(
+                Usage("nothing to measure; give --framework NAME, --app-dir DIR or --url URL".into()).into(),
+            )
+        }
+    };
+    Ok(RunTarget::App {
+        app: Box::new(app),
+        workers: load.workers,
+        server_cpus: load.server_cpus()?,
+    })
+}
+
+/// Exit code of a finished run: 130 interrupted, 1 any workload not ok, else 0.
+pub fn exit_of(result: &RunResult) -> i32 {
+    if !result.complete {
+        130
+    } else if result.workloads().any(|w| w.status != WorkloadStatus::Ok) {
+        1
+    } else {
+        0
+    }
+}
+
+/// Write the result where it was asked for, and the table.
+pub fn emit(result: &RunResult, load: &LoadArgs, quiet: bool) -> anyhow::Result<()> {
+    let table = crate::report::run_table(result);
+    match &load.output {
+        Some(path) => {
+            write_atomic(path, result, load.format != Format::Json)
+                .with_context(|| format!("cannot write the result to {}", path.display()))?;
+            print!("{table}");
+            if !quiet {
+                eprintln!("result written to {}", path.display());
+            }
+        }
+        None => match load.format {
+            Format::Table => print!("{table}"),
+            Format::Json => println!("{}", serde_json::to_string(result)?),
+            Format::JsonPretty => {
+                println!("{}", serde_json::to_string_pretty(result)?);
+                if !quiet {
+                    eprint!("{table}");
+                }
+            }
+        },
+    }
+    Ok(())
+}
+
+/// Run the `run` command.
+pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
+    let suite = crate::workload::load_suite(&args.load.suite)?;
+    let workloads = suite.select(&args.load.workload)?;
+    let load = args.load.load_options()?;
+    let target = target_of(
+        args.framework.as_deref(),
+        args.app_dir.as_ref(),
+        args.url.as_deref(),
+        &args.load,
+    )?;
+    let plan = RunPlan {
+        target,
+        suite: suite.name.clone(),
+        workloads,
+        load,
+        verify: !args.load.no_verify,
+        repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    let stop = crate::server::stop_flag();
+    let progress = StderrProgress { quiet };
+    let result = execute(&plan, &progress, &stop)?;
+    emit(&result, &args.load, quiet)?;
+    Ok(exit_of(&result))
+}

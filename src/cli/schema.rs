@@ -1,0 +1,43 @@
+//! `benchmark-harness schema NAME`: print a JSON Schema.
+
+use clap::Args;
+
+use super::Usage;
+
+/// Schemas that exist now; `compare`, `check` and `suite` arrive with their commands.
+pub const AVAILABLE: &[&str] = &["run", "profile", "app"];
+
+/// `schema` flags.
+#[derive(Debug, Clone, Args)]
+pub struct SchemaArgs {
+    /// run, profile or app.
+    pub name: String,
+}
+
+/// The schema text for `name`, if it exists.
+pub fn schema_text(name: &str) -> Option<String> {
+    match name {
+        "run" | "profile" => Some(crate::schema::run_result_schema()),
+        "app" => Some(
+            serde_json::to_string_pretty(&schemars::schema_for!(crate::app::Manifest))
+                .expect("schema serialises")
+                + "\n",
+        ),
+        _ => None,
+    }
+}
+
+pub fn run(args: SchemaArgs) -> anyhow::Result<i32> {
+    match schema_text(&args.name) {
+        Some(text) => {
+            print!("{text}");
+            Ok(0)
+        }
+        None => Err(Usage(format!(
+            "unknown schema '{}'; available: {} (compare, check and suite arrive with their commands)",
+            args.name,
+            AVAILABLE.join(", ")
+        ))
+        .into()),
+    }
+}

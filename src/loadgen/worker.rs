@@ -1,0 +1,395 @@
+//! Runs a [`LoadPlan`]: validates it, starts one pinned thread per core with a
+//! current-thread tokio runtime holding its share of the connection tasks and
+//! a ticker that ends the run at the deadline or when `stop` is set, then
+//! merges the threads' results into a [`LoadReport`].
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::conn::{run_connection, Schedule};
+use super::stats::ThreadStats;
+use super::{request, LoadError, LoadPlan, LoadReport, Pacing, Phase};
+
+/// How often the ticker (and the caller's thread) look at the `stop` flag.
+const TICK: Duration = Duration::from_millis(20);
+/// Above this CPU use, the generator may be what limits throughput.
+const BOUND_PERCENT: f64 = 85.0;
+
+/// Read-only data shared by all connection tasks of a run.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) addr: SocketAddr,
+    pub(crate) request: Box<[u8]>,
+    pub(crate) head_request: bool,
+    pub(crate) timeout: Duration,
+    pub(crate) expected_body: Option<Box<[u8]>>,
+    pub(crate) body_every_n: u64,
+    stop: Arc<AtomicBool>,
+    /// Set when a worker thread failed to start, so the others end early.
+    abort: AtomicBool,
+    measure_start: Instant,
+    deadline: Instant,
+}
+
+/// What one worker thread hands back.
+struct ThreadResult {
+    stats: ThreadStats,
+    /// Thread CPU time spent in the measured window, if measurement began.
+    cpu: Option<Duration>,
+    interrupted: bool,
+}
+
+pub(crate) fn run(
+    plan: &LoadPlan,
+    stop: &Arc<AtomicBool>,
+    on_phase: &(dyn Fn(Phase) + Sync),
+) -> Result<LoadReport, LoadError> {
+    let request = request::serialize(&plan.target, &plan.request)?;
+    let threads = thread_count(plan)?;
+    let addr = plan.target.addr;
+    std::net::TcpStream::connect_timeout(&addr, plan.timeout)
+        .map_err(|source| LoadError::Connect { addr, source })?;
+
+    let t0 = Instant::now();
+    let measure_start = t0 + plan.warmup;
+    let shared = Arc::new(Shared {
+        addr,
+        request: request.into_boxed_slice(),
+        head_request: plan.request.method.eq_ignore_ascii_case("HEAD"),
+        timeout: plan.timeout,
+        expected_body: plan.check.expected_body.clone().map(Vec::into_boxed_slice),
+        body_every_n: plan.check.body_every_n,
+        stop: stop.clone(),
+        abort: AtomicBool::new(false),
+        measure_start,
+        deadline: measure_start + plan.duration,
+    });
+    let mut handles = Vec::with_capacity(threads);
+    for index in 0..threads {
+        let schedules: Vec<Schedule> = (index..plan.connections)
+            .step_by(threads)
+            .map(|conn| schedule(plan.pacing, plan.connections, conn, t0))
+            .collect();
+        let cpu = plan.cpus.as_ref().map(|cpus| cpus[index % cpus.len()]);
+        let thread_shared = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("loadgen-{index}"))
+            .spawn(move || {
+                let result = worker(&thread_shared, schedules, cpu);
+                if result.is_err() {
+                    thread_shared.abort.store(true, Ordering::Relaxed);
+                }
+                result
+            })
+            .map_err(|e| {
+                shared.abort.store(true, Ordering::Relaxed);
+                LoadError::Worker(format!("cannot spawn thread: {e}"))
+            });
+        match handle {
+            Ok(handle) => handles.push(handle),
+            Err(e) => {
+                for handle in handles {
+                    let _ = handle.join();
+                }
+                return Err(e);
+            }
+        }
+    }
+
+    if !plan.warmup.is_zero() {
+        on_phase(Phase::Warmup);
+    }
+    let stopped = || stop.load(Ordering::Relaxed) || shared.abort.load(Ordering::Relaxed);
+    while Instant::now() < measure_start && !stopped() {
+        std::thread::sleep(TICK.min(measure_start.saturating_duration_since(Instant::now())));
+    }
+    if !stopped() {
+        on_phase(Phase::Measuring);
+    }
+
+    let mut results = Vec::with_capacity(threads);
+    for handle in handles {
+        let result = handle
+            .join()
+            .map_err(|_| LoadError::Worker("a generator thread panicked".into()))?;
+        results.push(result?);
+    }
+    Ok(report(plan, threads, measure_start, results))
+}
+
+/// Threads: explicit, else one per pinned CPU, else one per usable CPU; at most one per connection.
+fn thread_count(plan: &LoadPlan) -> Result<usize, LoadError> {
+    let invalid = |msg: &str| Err(LoadError::InvalidPlan(msg.to_string()));
+    if plan.connections == 0 {
+        return invalid("connections must be at least 1");
+    }
+    if plan.duration.is_zero() || plan.timeout.is_zero() {
+        return invalid("duration and timeout must be greater than zero");
+    }
+    if let Pacing::FixedRate { per_sec } = plan.pacing {
+        if !(per_sec.is_finite() && per_sec > 0.0) {
+            return invalid("fixed rate must be a positive number of requests per second");
+        }
+    }
+    if plan.threads == Some(0) {
+        return invalid("threads must be at least 1");
+    }
+    if let Some(cpus) = &plan.cpus {
+        if cpus.is_empty() {
+            return invalid("cpu list is empty; give at least one cpu number or leave it unset");
+        }
+        if let Some(bad) = cpus.iter().find(|&&c| c >= libc::CPU_SETSIZE as usize) {
+            return Err(LoadError::InvalidPlan(format!("cpu {bad} is out of range")));
+        }
+    }
+    let wanted = plan
+        .threads
+        .or(plan.cpus.as_ref().map(Vec::len))
+        .unwrap_or_else(usable_cpus);
+    Ok(wanted.clamp(1, plan.connections))
+}
+
+/// Connection `conn` of `connections` gets 1/connections of the rate, staggered within one interval.
+fn schedule(pacing: Pacing, connections: usize, conn: usize, t0: Instant) -> Schedule {
+    match pacing {
+        Pacing::Closed => Schedule::Closed,
+        Pacing::FixedRate { per_sec } => {
+            let interval = Duration::from_secs_f64(connections as f64 / per_sec);
+            let offset = interval.mul_f64(conn as f64 / connections as f64);
+            Schedule::Fixed {
+                next: t0 + offset,
+                interval,
+            }
+        }
+    }
+}
+
+fn worker(
+    shared: &Arc<Shared>,
+    schedules: Vec<Schedule>,
+    cpu: Option<usize>,
+) -> Result<ThreadResult, LoadError> {
+    if let Some(cpu) = cpu {
+        pin_to_cpu(cpu)?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LoadError::Worker(format!("cannot start runtime: {e}")))?;
+    let stats = Rc::new(RefCell::new(ThreadStats::new(
+        shared.measure_start,
+        shared.deadline,
+        schedules.iter().any(|s| matches!(s, Schedule::Fixed { .. })),
+    )));
+    let local = tokio::task::LocalSet::new();
+    let (cpu, interrupted) = local.block_on(&runtime, async {
+        for schedule in schedules {
+            tokio::task::spawn_local(run_connection(shared.clone(), stats.clone(), schedule));
+        }
+        ticker(shared, &stats).await
+    });
+    drop(local); // drops the connection tasks and their Rc clones
+    let stats = Rc::try_unwrap(stats)
+        .map(RefCell::into_inner)
+        .unwrap_or_else(|rc| rc.borrow().clone());
+    Ok(ThreadResult {
+        stats,
+        cpu,
+        interrupted,
+    })
+}
+
+/// Waits for the deadline or `stop`; measures this thread's CPU time in the window.
+async fn ticker(shared: &Shared, stats: &RefCell<ThreadStats>) -> (Option<Duration>, bool) {
+    let mut cpu_start = None;
+    loop {
+        let now = Instant::now();
+        if cpu_start.is_none() && now >= shared.measure_start {
+            cpu_start = thread_cpu_time();
+        }
+        if now >= shared.deadline {
+            break (
+                cpu_start.and_then(|s| Some(thread_cpu_time()?.saturating_sub(s))),
+                false,
+            );
+        }
+        if shared.stop.load(Ordering::Relaxed) || shared.abort.load(Ordering::Relaxed) {
+            stats.borrow_mut().end = now;
+            break (
+                cpu_start.and_then(|s| Some(thread_cpu_time()?.saturating_sub(s))),
+                true,
+            );
+        }
+        let next = if now < shared.measure_start {
+            shared.measure_start
+        } else {
+            shared.deadline
+        };
+        tokio::time::sleep_until(next.min(now + TICK).into()).await;
+    }
+}
+
+fn report(plan: &LoadPlan, threads: usize, measure_start: Instant, results: Vec<ThreadResult>) -> LoadReport {
+    let interrupted = results.iter().any(|r| r.interrupted);
+    let cpu: Option<Duration> = results.iter().map(|r| r.cpu).sum();
+    let end = results.iter().map(|r| r.stats.end).max().unwrap_or(measure_start);
+    let mut iter = results.into_iter();
+    let mut all = iter.next().map(|r| r.stats).expect("at least one thread");
+    for r in iter {
+        all.merge(&r.stats);
+    }
+    let elapsed = end.saturating_duration_since(measure_start).min(plan.duration);
+    let failed = all.errors.total();
+    let total = all.successful + failed;
+    let secs = elapsed.as_secs_f64();
+    let cpu_percent = cpu
+        .filter(|_| secs > 0.0)
+        .map(|c| c.as_secs_f64() / (secs * threads as f64) * 100.0);
+    LoadReport {
+        elapsed,
+        total_requests: total,
+        successful_requests: all.successful,
+        failed_requests: failed,
+        bytes_received: all.bytes,
+        errors: all.errors,
+        timeline: all.timeline(),
+        latency: all.latency,
+        latency_uncorrected: all.uncorrected,
+        target_rate: match plan.pacing {
+            Pacing::FixedRate { per_sec } => Some(per_sec),
+            Pacing::Closed => None,
+        },
+        achieved_rate: if secs > 0.0 { total as f64 / secs } else { 0.0 },
+        generator_cpu_percent: cpu_percent,
+        generator_bound: cpu_percent.is_some_and(|p| p > BOUND_PERCENT),
+        threads,
+        interrupted,
+    }
+}
+
+/// CPU time used so far by the calling thread.
+fn thread_cpu_time() -> Option<Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
+
+#[cfg(target_os = "linux")]
+fn usable_cpus() -> usize {
+    use nix::sched::{sched_getaffinity, CpuSet};
+    use nix::unistd::Pid;
+    match sched_getaffinity(Pid::from_raw(0)) {
+        Ok(set) => (0..CpuSet::count())
+            .filter(|&i| set.is_set(i).unwrap_or(false))
+            .count()
+            .max(1),
+        Err(_) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn usable_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(target_os = "linux")]
+fn pin_to_cpu(cpu: usize) -> Result<(), LoadError> {
+    use nix::sched::{sched_setaffinity, CpuSet};
+    use nix::unistd::Pid;
+    let mut set = CpuSet::new();
+    set.set(cpu)
+        .and_then(|()| sched_setaffinity(Pid::from_raw(0), &set))
+        .map_err(|e| {
+            LoadError::InvalidPlan(format!(
+                "cannot pin a generator thread to cpu {cpu}: {e}; check the cpu list"
+            ))
+        })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin_to_cpu(_cpu: usize) -> Result<(), LoadError> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{RequestSpec, ResponseCheck, Target};
+    use super::*;
+
+    fn plan() -> LoadPlan {
+        LoadPlan {
+            target: Target {
+                addr: "127.0.0.1:1".parse().unwrap(),
+                host_header: "x".into(),
+            },
+            request: RequestSpec {
+                method: "GET".into(),
+                path: "/".into(),
+                headers: vec![],
+                content_type: None,
+                body: vec![],
+            },
+            connections: 10,
+            pacing: Pacing::Closed,
+            warmup: Duration::ZERO,
+            duration: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            threads: None,
+            cpus: None,
+            check: ResponseCheck::default(),
+        }
+    }
+
+    #[test]
+    fn thread_count_follows_threads_then_cpus_then_machine() {
+        let mut p = plan();
+        p.threads = Some(3);
+        assert_eq!(thread_count(&p).unwrap(), 3);
+        p.threads = None;
+        p.cpus = Some(vec![0, 1]);
+        assert_eq!(thread_count(&p).unwrap(), 2);
+        p.cpus = None;
+        p.connections = 1;
+        assert_eq!(thread_count(&p).unwrap(), 1);
+        assert!(usable_cpus() >= 1);
+    }
+
+    #[test]
+    fn invalid_plans_are_rejected() {
+        let cases: [fn(&mut LoadPlan); 5] = [
+            |p| p.connections = 0,
+            |p| p.threads = Some(0),
+            |p| p.cpus = Some(vec![]),
+            |p| p.duration = Duration::ZERO,
+            |p| p.pacing = Pacing::FixedRate { per_sec: f64::NAN },
+        ];
+        for change in cases {
+            let mut p = plan();
+            change(&mut p);
+            assert!(
+                matches!(thread_count(&p), Err(LoadError::InvalidPlan(_))),
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fixed_rate_is_divided_and_staggered() {
+        let t0 = Instant::now();
+        let Schedule::Fixed { next, interval } = schedule(Pacing::FixedRate { per_sec: 100.0 }, 4, 2, t0)
+        else {
+            panic!("expected a fixed schedule")
+        };
+        assert_eq!(interval, Duration::from_millis(40));
+        assert_eq!(next, t0 + Duration::from_millis(20));
+        assert!(thread_cpu_time().is_some());
+    }
+}

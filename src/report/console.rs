@@ -1,0 +1,172 @@
+//! Plain-text tables for the terminal.
+
+use crate::schema::{RunResult, WorkloadStatus};
+
+/// A simple left/right-aligned text table.
+#[derive(Debug, Default, Clone)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Columns aligned right (numbers).
+    pub right: Vec<usize>,
+}
+
+impl Table {
+    pub fn new(header: &[&str], right: &[usize]) -> Table {
+        Table {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: Vec::new(),
+            right: right.to_vec(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The table as text, columns padded to their widest cell.
+    pub fn render(&self) -> String {
+        let n = self.header.len();
+        let mut width = vec![0usize; n];
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            for (i, c) in r.iter().enumerate().take(n) {
+                width[i] = width[i].max(c.chars().count());
+            }
+        }
+        let line = |cells: &Vec<String>| -> String {
+            let parts: Vec<String> = (0..n)
+                .map(|i| {
+                    let c = cells.get(i).map(String::as_str).unwrap_or("");
+                    let pad = width[i].saturating_sub(c.chars().count());
+                    if self.right.contains(&i) {
+                        format!("{}{c}", " ".repeat(pad))
+                    } else {
+                        format!("{c}{}", " ".repeat(pad))
+                    }
+                })
+                .collect();
+            parts.join("  ").trim_end().to_string()
+        };
+        let mut out = line(&self.header);
+        out.push('\n');
+        out.push_str(
+            &width
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .join("  "),
+        );
+        out.push('\n');
+        for r in &self.rows {
+            out.push_str(&line(r));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Thousands separators for a whole number.
+pub fn thousands(v: f64) -> String {
+    let s = format!("{:.0}", v);
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{sign}{out}")
+}
+
+fn status_word(s: WorkloadStatus) -> &'static str {
+    match s {
+        WorkloadStatus::Ok => "ok",
+        WorkloadStatus::Invalid => "INVALID",
+        WorkloadStatus::Failed => "FAILED",
+        WorkloadStatus::Skipped => "skipped",
+    }
+}
+
+/// The end-of-run table: one row per workload, then the reasons of those that are not ok.
+pub fn run_table(result: &RunResult) -> String {
+    let mut t = Table::new(
+        &[
+            "workload", "status", "req/s", "p50 ms", "p99 ms", "success", "cpu %", "mem MB",
+        ],
+        &[2, 3, 4, 5, 6, 7],
+    );
+    let mut reasons = Vec::new();
+    for w in result.workloads() {
+        let m = w.results.as_ref();
+        let lat = m.and_then(|m| m.latency.as_ref());
+        let res = m.and_then(|m| m.resources.as_ref());
+        let dash = || "-".to_string();
+        t.row(vec![
+            w.name.clone(),
+            status_word(w.status).into(),
+            m.map_or_else(dash, |m| thousands(m.throughput.requests_per_sec)),
+            lat.map_or_else(dash, |l| format!("{:.2}", l.median_ms)),
+            lat.map_or_else(dash, |l| format!("{:.2}", l.p99_ms)),
+            m.map_or_else(dash, |m| format!("{:.1}%", m.throughput.success_rate * 100.0)),
+            res.map_or_else(dash, |r| format!("{:.0}", r.cpu.avg_percent)),
+            res.map_or_else(dash, |r| format!("{:.0}", r.memory.peak_mb)),
+        ]);
+        if let Some(reason) = &w.reason {
+            if w.status != WorkloadStatus::Ok {
+                reasons.push(format!("- {} ({}): {}", w.name, status_word(w.status), reason));
+            }
+        }
+    }
+    let who = result
+        .metadata
+        .framework
+        .clone()
+        .or_else(|| result.configuration.target_url.clone())
+        .unwrap_or_default();
+    let version = result
+        .metadata
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    let mut out = format!(
+        "{who}{version}: suite {}\n",
+        result
+            .suites
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out.push_str(&t.render());
+    if !reasons.is_empty() {
+        out.push('\n');
+        out.push_str(&reasons.join("\n"));
+        out.push('\n');
+    }
+    if !result.complete {
+        out.push_str("\nincomplete: the run was interrupted; unmeasured workloads are marked skipped\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(1234567.4), "1,234,567");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(-1000.0), "-1,000");
+    }
+
+    #[test]
+    fn table_pads_and_aligns() {
+        let mut t = Table::new(&["a", "n"], &[1]);
+        t.row(vec!["long".into(), "1".into()]);
+        t.row(vec!["x".into(), "100".into()]);
+        assert_eq!(t.render(), "a       n\n----  ---\nlong    1\nx     100\n");
+    }
+}

@@ -1,0 +1,260 @@
+//! One workload on a session: verify the answer, then warm up and measure with the monitor
+//! sampling the server only during the measured window.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{measurement_of, Event, Progress, RunPlan, Session};
+use crate::loadgen::{self, LoadPlan, Pacing, Phase, RequestSpec, ResponseCheck};
+use crate::monitor::Monitor;
+use crate::schema::{Measurement, WorkloadResult, WorkloadStatus};
+use crate::workload::Workload;
+
+/// Compare the body of every Nth response of a connection with the verified answer.
+const BODY_CHECK_EVERY: u64 = 64;
+
+/// What became of one workload.
+#[derive(Debug, Clone)]
+pub struct WorkloadOutcome {
+    pub status: WorkloadStatus,
+    pub reason: Option<String>,
+    pub verified: bool,
+    pub results: Option<Measurement>,
+}
+
+impl WorkloadOutcome {
+    fn new(status: WorkloadStatus, reason: Option<String>, verified: bool) -> Self {
+        WorkloadOutcome {
+            status,
+            reason,
+            verified,
+            results: None,
+        }
+    }
+
+    /// Write this outcome into the workload's result slot.
+    pub fn apply(self, slot: &mut WorkloadResult) {
+        slot.status = self.status;
+        slot.reason = self.reason;
+        slot.verified = self.verified;
+        slot.results = self.results;
+    }
+}
+
+/// The request a workload sends, with the session's path prefix.
+pub fn request_of(workload: &Workload, session: &Session) -> RequestSpec {
+    RequestSpec {
+        method: workload.method.clone(),
+        path: session.path(&workload.path),
+        headers: workload.headers.clone(),
+        content_type: workload.content_type.clone(),
+        body: workload.body.clone(),
+    }
+}
+
+/// Why an answer did not pass verification.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnswerError {
+    /// Nothing usable came back (connection refused, timeout, server died).
+    NoAnswer(String),
+    /// An answer came back but differs from the contract.
+    Invalid(String),
+}
+
+/// Send the workload's request once and check the answer; `Ok` holds the verified body.
+pub fn verify_answer(
+    session: &mut Session,
+    workload: &Workload,
+    timeout: Duration,
+) -> Result<Vec<u8>, AnswerError> {
+    let request = request_of(workload, session);
+    match loadgen::send_once(session.target(), &request, timeout) {
+        Err(e) => {
+            let died = session
+                .server_died()
+                .map(|r| format!("; {r}"))
+                .unwrap_or_default();
+            Err(AnswerError::NoAnswer(format!(
+                "no answer to {} {}: {e}{died}",
+                request.method, request.path
+            )))
+        }
+        Ok(resp) => crate::verify::check(&workload.expect, &workload.body, resp.status, &resp.body)
+            .map(|()| resp.body)
+            .map_err(AnswerError::Invalid),
+    }
+}
+
+/// Verify, warm up and measure one workload. Never fails the whole run: a dead server or a
+/// wrong answer becomes this workload's status and reason.
+pub fn measure_workload(
+    session: &mut Session,
+    workload: &Workload,
+    plan: &RunPlan,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) -> WorkloadOutcome {
+    let name = workload.name.clone();
+    let failed = |reason: String, verified: bool| {
+        progress.event(&Event::Failed {
+            workload: name.clone(),
+            reason: reason.clone(),
+        });
+        WorkloadOutcome::new(WorkloadStatus::Failed, Some(reason), verified)
+    };
+    if session.server_died().is_some() {
+        if let Err(e) = session.restart() {
+            return failed(
+                format!("the server could not be restarted for workload '{name}': {e}"),
+                false,
+            );
+        }
+    }
+    let request = request_of(workload, session);
+    let mut check = ResponseCheck {
+        expected_body: None,
+        body_every_n: 0,
+    };
+    if plan.verify {
+        match verify_answer(session, workload, plan.load.timeout) {
+            Err(AnswerError::NoAnswer(reason)) => return failed(reason, false),
+            Err(AnswerError::Invalid(reason)) => {
+                progress.event(&Event::Invalid {
+                    workload: name.clone(),
+                    reason: reason.clone(),
+                });
+                return WorkloadOutcome::new(WorkloadStatus::Invalid, Some(reason), true);
+            }
+            Ok(body) => {
+                check = ResponseCheck {
+                    expected_body: Some(body),
+                    body_every_n: BODY_CHECK_EVERY,
+                }
+            }
+        }
+    }
+    progress.event(&Event::Measuring {
+        workload: name.clone(),
+        warmup_secs: plan.load.warmup.as_secs_f64(),
+        duration_secs: plan.load.duration.as_secs_f64(),
+    });
+    let load_plan = LoadPlan {
+        target: session.target().clone(),
+        request,
+        connections: plan.load.concurrency,
+        pacing: plan
+            .load
+            .rate
+            .map_or(Pacing::Closed, |per_sec| Pacing::FixedRate { per_sec }),
+        warmup: plan.load.warmup,
+        duration: plan.load.duration,
+        timeout: plan.load.timeout,
+        threads: None,
+        cpus: plan.load.loadgen_cpus.clone(),
+        check,
+    };
+    let ids = session.server_ids();
+    let local_stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher = spawn_watcher(
+        ids.map(|(pid, _)| pid),
+        Arc::clone(stop),
+        Arc::clone(&local_stop),
+        Arc::clone(&done),
+    );
+    let monitor: Mutex<Option<Monitor>> = Mutex::new(None);
+    let on_phase = |phase: Phase| {
+        if let (Phase::Measuring, Some((pid, pgid))) = (phase, ids) {
+            if let Ok(mut m) = monitor.lock() {
+                *m = Some(Monitor::start(pid, Some(pgid), Duration::from_millis(100)));
+            }
+        }
+    };
+    let report = loadgen::run(&load_plan, &local_stop, &on_phase);
+    done.store(true, Ordering::SeqCst);
+    let _ = watcher.join();
+    let resources = monitor
+        .lock()
+        .ok()
+        .and_then(|mut m| m.take())
+        .and_then(Monitor::finish);
+    if let Some(reason) = session.server_died() {
+        return failed(
+            format!("the server exited during the measurement of workload '{name}': {reason}"),
+            plan.verify,
+        );
+    }
+    if stop.load(Ordering::SeqCst) {
+        return WorkloadOutcome::new(
+            WorkloadStatus::Skipped,
+            Some("interrupted (Ctrl-C) during the measurement".into()),
+            plan.verify,
+        );
+    }
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            return failed(
+                format!("load generation failed for workload '{name}': {e}"),
+                plan.verify,
+            )
+        }
+    };
+    let mut notes = Vec::new();
+    if !session.has_server() {
+        notes.push("resources: null because the server was not started by the harness (--url)".to_string());
+    } else if resources.is_none() {
+        notes.push(
+            "resources: null because no 100 ms sample completed during the measured window".to_string(),
+        );
+    }
+    let measurement = measurement_of(&report, resources, plan.load.concurrency, notes);
+    if measurement.throughput.successful_requests == 0 {
+        let reason = format!(
+            "no request succeeded during the measurement ({} failed: {:?})",
+            measurement.throughput.failed_requests, measurement.errors
+        );
+        let mut out = failed(reason, plan.verify);
+        out.results = Some(measurement);
+        return out;
+    }
+    progress.event(&Event::Measured {
+        workload: name,
+        requests_per_sec: measurement.throughput.requests_per_sec,
+        success_rate: measurement.throughput.success_rate,
+    });
+    WorkloadOutcome {
+        status: WorkloadStatus::Ok,
+        reason: None,
+        verified: plan.verify,
+        results: Some(measurement),
+    }
+}
+
+/// Watch for Ctrl-C and for the server's death; either ends the load early.
+fn spawn_watcher(
+    pid: Option<i32>,
+    stop: Arc<AtomicBool>,
+    local_stop: Arc<AtomicBool>,
+    done: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !done.load(Ordering::SeqCst) {
+            let dead = pid.is_some_and(|p| !alive(p));
+            if stop.load(Ordering::SeqCst) || dead {
+                local_stop.store(true, Ordering::SeqCst);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+}
+
+/// True while `pid` exists and is not a zombie.
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(text) => crate::monitor::parse_stat(&text, 4096).is_some_and(|p| !p.zombie),
+        Err(_) => false,
+    }
+}

@@ -1,0 +1,265 @@
+//! The run / profile result (`"mode": "run"` or `"profile"`), as RESULTS.md names it.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Which command wrote a result file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Run,
+    Profile,
+    Compare,
+}
+
+/// A `run` or `profile` result file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunResult {
+    pub mode: Mode,
+    pub schema_version: u32,
+    /// False when the run was interrupted (Ctrl-C) before every workload was measured.
+    pub complete: bool,
+    pub metadata: Metadata,
+    pub configuration: Configuration,
+    pub suites: Vec<SuiteResult>,
+    pub summary: Summary,
+    /// Run-wide remarks, e.g. why a metric is null.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// Who and what was measured, where and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Metadata {
+    /// App name (`null` for `run --url`).
+    pub framework: Option<String>,
+    pub language: Option<String>,
+    /// Framework version as printed by the manifest's version probe.
+    pub version: Option<String>,
+    /// Runtime version as printed by the manifest's version probe.
+    pub runtime: Option<String>,
+    /// RFC 3339, UTC.
+    pub timestamp: String,
+    /// Commit of the git repository the command ran in (`null` outside git).
+    pub git_commit: Option<String>,
+    pub git_branch: Option<String>,
+    pub git_dirty: Option<bool>,
+    pub harness_version: String,
+    pub host: Host,
+}
+
+/// The machine the measurement ran on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Host {
+    pub os: String,
+    pub arch: String,
+    pub cpu_model: Option<String>,
+    pub cpu_cores: u32,
+    pub memory_gb: Option<f64>,
+    pub kernel: Option<String>,
+}
+
+/// The options the measurement ran with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Configuration {
+    pub duration_secs: f64,
+    pub concurrency: u32,
+    pub warmup_secs: f64,
+    /// Requests per second in open loop; `null` in closed loop.
+    pub rate: Option<f64>,
+    pub timeout_secs: f64,
+    /// Name and version of the load generator.
+    pub load_generator: String,
+    /// The server's worker processes/threads (`{workers}`).
+    pub workers: u32,
+    /// False with `--no-verify`: answers were not checked before measuring.
+    pub verified: bool,
+    /// `null` unless `--url` was given.
+    pub target_url: Option<String>,
+    pub server_cpus: Option<String>,
+    pub loadgen_cpus: Option<String>,
+}
+
+/// One suite's workloads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SuiteResult {
+    pub name: String,
+    pub workloads: Vec<WorkloadResult>,
+}
+
+/// What happened to one workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkloadStatus {
+    /// Verified (or verification skipped) and measured.
+    Ok,
+    /// The answer did not match the contract; not measured.
+    Invalid,
+    /// The measurement failed (server died, nothing answered, …).
+    Failed,
+    /// Not measured (interrupted before its turn).
+    Skipped,
+}
+
+/// Method and path of a workload's request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Endpoint {
+    pub method: String,
+    pub path: String,
+}
+
+/// One workload's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WorkloadResult {
+    pub name: String,
+    pub category: String,
+    pub payload_size_bytes: u64,
+    pub endpoint: Endpoint,
+    pub status: WorkloadStatus,
+    /// Why the status is not `ok` (a readable difference for `invalid`).
+    pub reason: Option<String>,
+    /// True when the answer was checked before measuring.
+    pub verified: bool,
+    /// `null` when nothing was measured.
+    pub results: Option<Measurement>,
+}
+
+/// The figures of one measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Measurement {
+    pub throughput: Throughput,
+    /// `null` when no request succeeded.
+    pub latency: Option<Latency>,
+    pub errors: ErrorCounts,
+    pub timeline: Vec<TimelinePoint>,
+    /// `null` when not sampled (e.g. `--url`); the reason is in `notes`.
+    pub resources: Option<Resources>,
+    pub load: LoadInfo,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// Requests and bytes per second over the measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Throughput {
+    pub requests_per_sec: f64,
+    pub bytes_per_sec: f64,
+    pub total_requests: u64,
+    pub successful_requests: u64,
+    pub failed_requests: u64,
+    /// successful / total, 0..=1 (0 when nothing completed).
+    pub success_rate: f64,
+}
+
+/// Latency of successful requests, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Latency {
+    pub mean_ms: f64,
+    pub median_ms: f64,
+    pub p90_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+    pub stddev_ms: f64,
+}
+
+/// Failed requests by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorCounts {
+    pub connect: u64,
+    pub timeout: u64,
+    pub read: u64,
+    pub status_4xx: u64,
+    pub status_5xx: u64,
+    pub mismatch: u64,
+}
+
+/// One second of the measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TimelinePoint {
+    /// Seconds since the start of the measured window.
+    pub t: u32,
+    pub requests: u64,
+    pub errors: u64,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+/// CPU and memory of the server's whole process tree during the measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Resources {
+    pub cpu: CpuStats,
+    pub memory: MemoryStats,
+    /// Number of 100 ms samples the figures come from.
+    pub samples: u32,
+}
+
+/// CPU use in percent of one core (200 = two cores busy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CpuStats {
+    pub avg_percent: f64,
+    pub peak_percent: f64,
+    pub p95_percent: f64,
+}
+
+/// Resident memory in MiB.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MemoryStats {
+    pub avg_mb: f64,
+    pub peak_mb: f64,
+    pub p95_mb: f64,
+}
+
+/// How the load was generated, and whether the generator kept up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LoadInfo {
+    /// Open loop: the requested rate; `null` in closed loop.
+    pub target_rate: Option<f64>,
+    pub achieved_rate: f64,
+    /// CPU use of the generator's threads, percent of their cores.
+    pub generator_cpu_percent: Option<f64>,
+    /// True when the generator itself was near saturation (> 85 % CPU): the server may be faster than measured.
+    pub generator_bound: bool,
+    pub threads: u32,
+    pub connections: u32,
+    /// Open loop only: latency from the actual send time (not corrected for coordinated omission).
+    pub latency_uncorrected: Option<Latency>,
+}
+
+/// Totals over every workload of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    pub total_workloads: u32,
+    pub total_requests: u64,
+    pub overall_success_rate: f64,
+    pub avg_requests_per_sec: f64,
+    pub total_duration_secs: f64,
+}
+
+impl RunResult {
+    /// Every workload result of every suite.
+    pub fn workloads(&self) -> impl Iterator<Item = &WorkloadResult> {
+        self.suites.iter().flat_map(|s| s.workloads.iter())
+    }
+
+    /// Recompute `summary` from the workloads measured so far.
+    pub fn summarize(&mut self, total_duration_secs: f64) {
+        let measured: Vec<&Measurement> = self.workloads().filter_map(|w| w.results.as_ref()).collect();
+        let total: u64 = measured.iter().map(|m| m.throughput.total_requests).sum();
+        let ok: u64 = measured.iter().map(|m| m.throughput.successful_requests).sum();
+        let rps: f64 = measured.iter().map(|m| m.throughput.requests_per_sec).sum();
+        self.summary = Summary {
+            total_workloads: self.workloads().count() as u32,
+            total_requests: total,
+            overall_success_rate: if total == 0 { 0.0 } else { ok as f64 / total as f64 },
+            avg_requests_per_sec: if measured.is_empty() {
+                0.0
+            } else {
+                rps / measured.len() as f64
+            },
+            total_duration_secs,
+        };
+    }
+}
