@@ -1,0 +1,126 @@
+# frozen_string_literal: true
+
+# A plain Rack application: no framework, just Rack::Request, Rack::Utils and
+# Ruby's json library, the way one writes a small Rack endpoint by hand.
+require "json"
+require "rack"
+
+class BenchmarkApp
+  JSON_HEADERS = { "content-type" => "application/json" }.freeze
+  TEXT_HEADERS = { "content-type" => "text/plain" }.freeze
+
+  class BadRequest < StandardError; end
+
+  def call(env)
+    req = Rack::Request.new(env)
+    segments = req.path_info.split("/").reject(&:empty?).map { |s| Rack::Utils.unescape_path(s) }
+    route(req, segments) || not_found
+  rescue BadRequest, JSON::ParserError => e
+    json(400, { "error" => e.message })
+  end
+
+  private
+
+  def route(req, segments)
+    if req.get?
+      route_get(req, segments)
+    elsif req.post?
+      route_post(req, segments)
+    end
+  end
+
+  def route_get(req, segments)
+    case segments
+    in ["health"]
+      json(200, { "status" => "ok" })
+    in ["plaintext"]
+      [200, TEXT_HEADERS.dup, ["Hello, World!"]]
+    in ["json"]
+      json(200, { "message" => "Hello, World!" })
+    in ["path", "simple", id]
+      json(200, { "id" => id })
+    in ["path", "multiple", user_id, post_id]
+      json(200, { "user_id" => user_id, "post_id" => post_id })
+    in ["path", "deep", org, team, project, resource, id]
+      json(200, { "org" => org, "team" => team, "project" => project, "resource" => resource, "id" => id })
+    in ["path", "int", id]
+      json(200, { "id" => to_int(id, "id") })
+    in ["path", "uuid", uuid]
+      json(200, { "uuid" => uuid })
+    in ["path", "date", date]
+      json(200, { "date" => date })
+    in ["query", "few"]
+      q = req.GET
+      json(200, {
+        "q" => q["q"],
+        "page" => to_int(q["page"], "page"),
+        "limit" => to_int(q["limit"], "limit"),
+      })
+    in ["query", "medium"]
+      q = req.GET
+      json(200, {
+        "category" => q["category"],
+        "tags" => q["tags"],
+        "min_price" => to_int(q["min_price"], "min_price"),
+        "max_price" => to_int(q["max_price"], "max_price"),
+        "sort" => q["sort"],
+        "order" => q["order"],
+        "page" => to_int(q["page"], "page"),
+        "limit" => to_int(q["limit"], "limit"),
+      })
+    in ["query", "many"]
+      q = req.GET
+      json(200, {
+        "q" => q["q"],
+        "page" => to_int(q["page"], "page"),
+        "limit" => to_int(q["limit"], "limit"),
+        "sort" => q["sort"],
+        "order" => q["order"],
+        "filter" => q["filter"],
+        "category" => q["category"],
+        "subcategory" => q["subcategory"],
+        "brand" => q["brand"],
+        "min_price" => to_int(q["min_price"], "min_price"),
+        "max_price" => to_int(q["max_price"], "max_price"),
+        "rating" => to_int(q["rating"], "rating"),
+        "verified" => to_bool(q["verified"]),
+        "in_stock" => to_bool(q["in_stock"]),
+        "shipping" => q["shipping"],
+        "color" => q["color"],
+      })
+    else
+      nil
+    end
+  end
+
+  def route_post(req, segments)
+    case segments
+    in ["json", "small" | "medium" | "large" | "very-large"]
+      json(200, JSON.parse(req.body.read))
+    in ["urlencoded", "simple" | "complex"]
+      # Rack::Request#POST parses application/x-www-form-urlencoded bodies
+      # into a Hash of decoded strings.
+      json(200, req.POST)
+    else
+      nil
+    end
+  end
+
+  def json(status, value)
+    [status, JSON_HEADERS.dup, [JSON.generate(value)]]
+  end
+
+  def not_found
+    json(404, { "error" => "not found" })
+  end
+
+  def to_int(value, name)
+    Integer(value, 10)
+  rescue ArgumentError, TypeError
+    raise BadRequest, "#{name} must be an integer"
+  end
+
+  def to_bool(value)
+    value == "true"
+  end
+end

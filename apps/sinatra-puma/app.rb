@@ -1,0 +1,141 @@
+# frozen_string_literal: true
+
+# Sinatra in the modular style (Sinatra::Base): production defaults, no
+# request logging, Rack::Protection left on as Sinatra ships it.
+require "json"
+require "sinatra/base"
+
+class BenchmarkApp < Sinatra::Base
+  configure do
+    set :logging, false
+    set :show_exceptions, false
+    set :raise_errors, false
+  end
+
+  helpers do
+    def integer_param(name)
+      Integer(params[name], 10)
+    rescue ArgumentError, TypeError
+      halt 400, { "content-type" => "application/json" }, JSON.generate({ "error" => "#{name} must be an integer" })
+    end
+
+    def boolean_param(name)
+      params[name] == "true"
+    end
+
+    def json_body
+      request.body.rewind
+      JSON.parse(request.body.read)
+    rescue JSON::ParserError => e
+      halt 400, { "content-type" => "application/json" }, JSON.generate({ "error" => e.message })
+    end
+  end
+
+  before do
+    content_type :json
+  end
+
+  get "/health" do
+    JSON.generate({ "status" => "ok" })
+  end
+
+  get "/plaintext" do
+    content_type :text
+    "Hello, World!"
+  end
+
+  get "/json" do
+    JSON.generate({ "message" => "Hello, World!" })
+  end
+
+  %w[small medium large very-large].each do |size|
+    post "/json/#{size}" do
+      JSON.generate(json_body)
+    end
+  end
+
+  get "/path/simple/:id" do
+    JSON.generate({ "id" => params["id"] })
+  end
+
+  get "/path/multiple/:user_id/:post_id" do
+    JSON.generate({ "user_id" => params["user_id"], "post_id" => params["post_id"] })
+  end
+
+  get "/path/deep/:org/:team/:project/:resource/:id" do
+    JSON.generate({
+      "org" => params["org"],
+      "team" => params["team"],
+      "project" => params["project"],
+      "resource" => params["resource"],
+      "id" => params["id"],
+    })
+  end
+
+  get "/path/int/:id" do
+    JSON.generate({ "id" => integer_param("id") })
+  end
+
+  get "/path/uuid/:uuid" do
+    JSON.generate({ "uuid" => params["uuid"] })
+  end
+
+  get "/path/date/:date" do
+    JSON.generate({ "date" => params["date"] })
+  end
+
+  get "/query/few" do
+    JSON.generate({
+      "q" => params["q"],
+      "page" => integer_param("page"),
+      "limit" => integer_param("limit"),
+    })
+  end
+
+  get "/query/medium" do
+    JSON.generate({
+      "category" => params["category"],
+      "tags" => params["tags"],
+      "min_price" => integer_param("min_price"),
+      "max_price" => integer_param("max_price"),
+      "sort" => params["sort"],
+      "order" => params["order"],
+      "page" => integer_param("page"),
+      "limit" => integer_param("limit"),
+    })
+  end
+
+  get "/query/many" do
+    JSON.generate({
+      "q" => params["q"],
+      "page" => integer_param("page"),
+      "limit" => integer_param("limit"),
+      "sort" => params["sort"],
+      "order" => params["order"],
+      "filter" => params["filter"],
+      "category" => params["category"],
+      "subcategory" => params["subcategory"],
+      "brand" => params["brand"],
+      "min_price" => integer_param("min_price"),
+      "max_price" => integer_param("max_price"),
+      "rating" => integer_param("rating"),
+      "verified" => boolean_param("verified"),
+      "in_stock" => boolean_param("in_stock"),
+      "shipping" => params["shipping"],
+      "color" => params["color"],
+    })
+  end
+
+  # Sinatra's params holds the decoded form fields of an
+  # application/x-www-form-urlencoded body (plus the query string, empty here).
+  %w[simple complex].each do |kind|
+    post "/urlencoded/#{kind}" do
+      JSON.generate(params)
+    end
+  end
+
+  not_found do
+    content_type :json
+    JSON.generate({ "error" => "not found" })
+  end
+end
