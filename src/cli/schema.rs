@@ -41,3 +41,21 @@ pub fn run(args: SchemaArgs) -> anyhow::Result<i32> {
         .into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_schemas_match_the_types() {
+        for name in AVAILABLE {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/{name}.schema.json"));
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                committed == schema_text(name).unwrap(),
+                "{} is out of date with the Rust types; run scripts/update-schemas.sh and commit the result",
+                path.display()
+            );
+        }
+    }
+}

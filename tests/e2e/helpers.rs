@@ -1,0 +1,93 @@
+//! Shared helpers: the binary, a tag to find every process a test caused, temp folders.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The test doubles' folder.
+pub fn mock_apps() -> PathBuf {
+    repo().join("tests/apps")
+}
+
+pub fn bin_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_benchmark-harness"))
+}
+
+/// A unique tag put into the environment of the harness; every process it starts inherits it.
+pub struct Tag(pub String);
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl Tag {
+    pub fn new() -> Tag {
+        Tag(format!("{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst)))
+    }
+
+    /// A command for the harness binary carrying this tag.
+    pub fn command(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(bin_path());
+        c.env("BH_TEST_TAG", &self.0).current_dir(repo());
+        c
+    }
+
+    /// PIDs of live (non-zombie) processes that carry this tag.
+    pub fn leftovers(&self) -> Vec<i32> {
+        let needle = format!("BH_TEST_TAG={}\0", self.0);
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()) {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+            let Ok(env) = std::fs::read(entry.path().join("environ")) else { continue };
+            let zombie = std::fs::read_to_string(entry.path().join("stat"))
+                .map(|s| s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')))
+                .unwrap_or(true);
+            if !zombie && env.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(pid);
+            }
+        }
+        found
+    }
+
+    /// Assert that nothing the test started is still running (waiting a little for exits).
+    pub fn assert_no_leftovers(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let left = self.leftovers();
+            if left.is_empty() {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                let names: Vec<String> = left
+                    .iter()
+                    .map(|p| std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap_or_default().replace('\0', " "))
+                    .collect();
+                panic!("processes left running: {left:?} {names:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+/// stdout and stderr as text, for messages.
+pub fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Read a result file as JSON.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .unwrap()
+}
+
+/// The workload named `name` in a run result.
+pub fn workload<'a>(result: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    result["suites"][0]["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == name)
+        .unwrap_or_else(|| panic!("no workload {name} in {result}"))
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real binary against real apps and against small test servers
+//! (`tests/apps/mock_server.py`) for the failure cases. Every test checks that no process
+//! it caused is left running. No test asserts on a timing.
+
+mod bad_input;
+mod failures;
+mod helpers;
+mod real_apps;
