@@ -3,18 +3,16 @@
 # server: server pinned to CPU 0, client (wrk or ours) pinned to CPU 1, three
 # alternating rounds each. Prints each figure and the mean ratio ours/wrk.
 #
-# Environment:
-#   HARNESS_CMD  command that runs our generator; gets "--url URL -c N -d SECS
-#                --cpus 1 -t 1" appended and must print "Requests/sec: X"
-#                (default: the loadgen_cli example binary)
-#   CONNECTIONS (50), DURATION (5), ROUNDS (3), PORT (18080)
+# Ours is the real CLI: `benchmark-harness run --url URL --suite baseline
+# --workload plaintext` (the hello server answers "Hello, World!" everywhere).
+# Environment: CONNECTIONS (50), DURATION (5), ROUNDS (3), PORT (a free one)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 CONNECTIONS=${CONNECTIONS:-50}
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
-PORT=${PORT:-18080}
+PORT=${PORT:-$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
 URL="http://127.0.0.1:${PORT}/"
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 
@@ -23,8 +21,8 @@ if ! command -v wrk >/dev/null; then
     if [ "$(id -u)" -eq 0 ]; then apt-get install -y wrk >&2; else sudo apt-get install -y wrk >&2; fi
 fi
 
-cargo build --release --examples >&2
-HARNESS_CMD=${HARNESS_CMD:-"$TARGET_DIR/release/examples/loadgen_cli --warmup 0"}
+cargo build --release --bins --examples >&2
+HARNESS="$TARGET_DIR/release/benchmark-harness"
 
 taskset -c 0 "$TARGET_DIR/release/examples/hello_server" "$PORT" >/dev/null &
 SERVER=$!
@@ -38,9 +36,9 @@ wrk_rps() {
     taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$URL" | awk '/^Requests\/sec:/ {print $2}'
 }
 ours_rps() {
-    # shellcheck disable=SC2086 # HARNESS_CMD is a command line on purpose
-    taskset -c 1 $HARNESS_CMD --url "$URL" -c "$CONNECTIONS" -d "$DURATION" --cpus 1 -t 1 \
-        | awk '/^Requests\/sec:/ {print $2}'
+    taskset -c 1 "$HARNESS" run --url "http://127.0.0.1:${PORT}" --suite baseline --workload plaintext \
+        --concurrency "$CONNECTIONS" --duration "$DURATION" --warmup 0 --loadgen-cpus 1 --format json --quiet \
+        | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["suites"][0]["workloads"][0]["results"]["throughput"]["requests_per_sec"])'
 }
 
 ratios=()

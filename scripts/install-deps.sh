@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what the bundled apps and the tests need on Debian (run as root or with sudo):
+# Ruby, Puma, Rack and Sinatra from Debian (RubyGems is not used), and Python venv support.
+# Node.js/npm, Python 3 and Rust are expected on the machine already.
+set -euo pipefail
+need=()
+command -v ruby >/dev/null || need+=(ruby)
+command -v puma >/dev/null || need+=(puma)
+ruby -e 'require "rack"' 2>/dev/null || need+=(ruby-rack)
+ruby -e 'require "sinatra/base"' 2>/dev/null || need+=(ruby-sinatra)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+for tool in node npm python3 cargo; do
+  command -v "$tool" >/dev/null || { echo "error: $tool is required but not installed" >&2; exit 1; }
+done
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing Debian packages: ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+echo "dependencies present: ruby $(ruby -e 'print RUBY_VERSION'), node $(node --version), $(python3 --version), $(cargo --version)" >&2
