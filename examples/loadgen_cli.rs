@@ -41,25 +41,16 @@ fn real_main() -> Result<(), String> {
         }
     }
     let url = url.ok_or("--url is required, e.g. --url http://127.0.0.1:8080/")?;
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("only http:// urls are supported")?;
+    let rest = url.strip_prefix("http://").ok_or("only http:// urls are supported")?;
     let (authority, path) = rest.find('/').map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
-    let authority = if authority.contains(':') {
-        authority.to_string()
-    } else {
-        format!("{authority}:80")
-    };
+    let authority = if authority.contains(':') { authority.to_string() } else { format!("{authority}:80") };
     let addr = authority
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve '{authority}': {e}"))?
         .next()
         .ok_or_else(|| format!("'{authority}' has no address"))?;
     let plan = LoadPlan {
-        target: Target {
-            addr,
-            host_header: authority,
-        },
+        target: Target { addr, host_header: authority },
         request: RequestSpec {
             method: "GET".into(),
             path: path.into(),

@@ -30,11 +30,7 @@ pub fn git_info(dir: &Path) -> GitInfo {
     };
     let branch = git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| b != "HEAD");
     let dirty = git(dir, &["status", "--porcelain", "--untracked-files=no"]).map(|s| !s.is_empty());
-    GitInfo {
-        commit: Some(commit),
-        branch,
-        dirty,
-    }
+    GitInfo { commit: Some(commit), branch, dirty }
 }
 
 fn read(path: &str) -> Option<String> {
@@ -44,10 +40,7 @@ fn read(path: &str) -> Option<String> {
 fn os_name() -> String {
     read("/etc/os-release")
         .and_then(|t| {
-            t.lines().find_map(|l| {
-                l.strip_prefix("PRETTY_NAME=")
-                    .map(|v| v.trim_matches('"').to_string())
-            })
+            t.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string()))
         })
         .unwrap_or_else(|| std::env::consts::OS.to_string())
 }
@@ -62,13 +55,8 @@ fn cpu_model() -> Option<String> {
 
 fn memory_gb() -> Option<f64> {
     let info = read("/proc/meminfo")?;
-    let kb: f64 = info
-        .lines()
-        .find(|l| l.starts_with("MemTotal:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
+    let kb: f64 =
+        info.lines().find(|l| l.starts_with("MemTotal:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some((kb / 1024.0 / 1024.0 * 10.0).round() / 10.0)
 }
 
@@ -78,9 +66,7 @@ pub fn host() -> Host {
         os: os_name(),
         arch: std::env::consts::ARCH.to_string(),
         cpu_model: cpu_model(),
-        cpu_cores: std::thread::available_parallelism()
-            .map(|n| n.get() as u32)
-            .unwrap_or(1),
+        cpu_cores: std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1),
         memory_gb: memory_gb(),
         kernel: read("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()),
     }
@@ -97,10 +83,8 @@ pub fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
     for part in text.split(',').map(str::trim) {
         let bad = || format!("invalid CPU list '{text}'; expected numbers and ranges like 0, 0,2 or 0-3");
         if let Some((a, b)) = part.split_once('-') {
-            let (a, b): (usize, usize) = (
-                a.trim().parse().map_err(|_| bad())?,
-                b.trim().parse().map_err(|_| bad())?,
-            );
+            let (a, b): (usize, usize) =
+                (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
             if a > b {
                 return Err(bad());
             }
@@ -111,10 +95,7 @@ pub fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
     }
     let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let online = read("/sys/devices/system/cpu/online").map(|s| s.trim().to_string());
-    if let Some(&bad) = cpus
-        .iter()
-        .find(|&&c| c >= n.max(online_count(online.as_deref())))
-    {
+    if let Some(&bad) = cpus.iter().find(|&&c| c >= n.max(online_count(online.as_deref()))) {
         return Err(format!(
             "CPU {bad} in '{text}' does not exist here; this machine has CPUs {}",
             online.unwrap_or_else(|| format!("0-{}", n - 1))

@@ -101,10 +101,7 @@ fn default_startup_timeout() -> u64 {
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map(|i| before.len() - i)
-        .unwrap_or(before.len() + 1);
+    let col = before.rfind('\n').map(|i| before.len() - i).unwrap_or(before.len() + 1);
     (line, col)
 }
 
@@ -112,55 +109,31 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub fn parse(text: &str, path: &Path) -> Result<Manifest, AppError> {
     let manifest: Manifest = toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        AppError::Manifest {
-            path: path.into(),
-            line,
-            column,
-            message: e.message().trim().to_string(),
-        }
+        AppError::Manifest { path: path.into(), line, column, message: e.message().trim().to_string() }
     })?;
     let at =
         |needle: &str| -> (usize, usize) { text.find(needle).map(|i| line_col(text, i)).unwrap_or((1, 1)) };
     let fail = |needle: &str, message: String| {
         let (line, column) = at(needle);
-        Err(AppError::Manifest {
-            path: path.into(),
-            line,
-            column,
-            message,
-        })
+        Err(AppError::Manifest { path: path.into(), line, column, message })
     };
     if manifest.app.name.trim().is_empty() {
         return fail("name", "app name must not be empty".into());
     }
-    if !manifest
-        .app
-        .name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
+    if !manifest.app.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
         return fail(
             "name",
-            format!(
-                "app name '{}' may hold only letters, digits, '-', '_' and '.'",
-                manifest.app.name
-            ),
+            format!("app name '{}' may hold only letters, digits, '-', '_' and '.'", manifest.app.name),
         );
     }
     if manifest.start.command.trim().is_empty() {
         return fail("command", "[start] command must not be empty".into());
     }
     if !manifest.start.health.starts_with('/') {
-        return fail(
-            "health",
-            format!("health path '{}' must start with '/'", manifest.start.health),
-        );
+        return fail("health", format!("health path '{}' must start with '/'", manifest.start.health));
     }
     if manifest.start.startup_timeout_secs == 0 {
-        return fail(
-            "startup_timeout_secs",
-            "startup_timeout_secs must be at least 1".into(),
-        );
+        return fail("startup_timeout_secs", "startup_timeout_secs must be at least 1".into());
     }
     if let Some(setup) = &manifest.setup {
         if let Some(i) = setup.commands.iter().position(|c| c.trim().is_empty()) {
@@ -194,9 +167,7 @@ command = "python3 server.py --port {port}"
     #[test]
     fn unknown_keys_are_errors_with_line_and_column() {
         let text = GOOD.replace("framework = \"Demo\"", "framework = \"Demo\"\nport = 1");
-        let err = parse(&text, Path::new("apps/demo/benchmark.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = parse(&text, Path::new("apps/demo/benchmark.toml")).unwrap_err().to_string();
         assert!(err.starts_with("apps/demo/benchmark.toml:5:1:"), "{err}");
         assert!(err.contains("port"), "{err}");
     }

@@ -26,40 +26,21 @@ pub const STATE_DIR: &str = ".benchmark-harness";
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{}:{line}:{column}: {message}", path.display())]
-    Manifest {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Manifest { path: PathBuf, line: usize, column: usize, message: String },
     #[error("cannot access {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
     #[error("unknown app '{name}' in {}; valid apps: {}", dir.display(), valid.join(", "))]
-    Unknown {
-        name: String,
-        dir: PathBuf,
-        valid: Vec<String>,
-    },
+    Unknown { name: String, dir: PathBuf, valid: Vec<String> },
     #[error("no {MANIFEST} in {}; an app folder needs one (see APPS.md)", dir.display())]
     NoManifest { dir: PathBuf },
     #[error("apps folder {} does not exist; pass --apps DIR with the folder that holds the app folders", dir.display())]
     NoAppsDir { dir: PathBuf },
     #[error("app name '{name}' is used by both {} and {}", first.display(), second.display())]
-    Duplicate {
-        name: String,
-        first: PathBuf,
-        second: PathBuf,
-    },
+    Duplicate { name: String, first: PathBuf, second: PathBuf },
     #[error("{}: {message}", path.display())]
     Placeholder { path: PathBuf, message: String },
     #[error("setup of app '{app}' failed at `{command}` ({status}); log {}, ending with:\n```\n{tail}\n```", log.display())]
-    SetupFailed {
-        app: String,
-        command: String,
-        status: String,
-        log: PathBuf,
-        tail: String,
-    },
+    SetupFailed { app: String, command: String, status: String, log: PathBuf, tail: String },
 }
 
 /// An app folder with its parsed manifest.
@@ -115,18 +96,13 @@ impl App {
 
 /// Load the app in `dir` (which must hold a `benchmark.toml`).
 pub fn load(dir: &Path) -> Result<App, AppError> {
-    let dir = std::fs::canonicalize(dir).map_err(|source| AppError::Io {
-        path: dir.into(),
-        source,
-    })?;
+    let dir = std::fs::canonicalize(dir).map_err(|source| AppError::Io { path: dir.into(), source })?;
     let path = dir.join(MANIFEST);
     if !path.is_file() {
         return Err(AppError::NoManifest { dir });
     }
-    let text = std::fs::read_to_string(&path).map_err(|source| AppError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|source| AppError::Io { path: path.clone(), source })?;
     let manifest = parse(&text, &path)?;
     Ok(App { manifest, dir })
 }
@@ -136,10 +112,8 @@ pub fn discover(apps_dir: &Path) -> Result<Vec<App>, AppError> {
     if !apps_dir.is_dir() {
         return Err(AppError::NoAppsDir { dir: apps_dir.into() });
     }
-    let entries = std::fs::read_dir(apps_dir).map_err(|source| AppError::Io {
-        path: apps_dir.into(),
-        source,
-    })?;
+    let entries =
+        std::fs::read_dir(apps_dir).map_err(|source| AppError::Io { path: apps_dir.into(), source })?;
     let mut apps: Vec<App> = Vec::new();
     for entry in entries.filter_map(|e| e.ok()) {
         if !entry.path().join(MANIFEST).is_file() {
@@ -163,13 +137,11 @@ pub fn discover(apps_dir: &Path) -> Result<Vec<App>, AppError> {
 pub fn find(apps_dir: &Path, name: &str) -> Result<App, AppError> {
     let apps = discover(apps_dir)?;
     let valid: Vec<String> = apps.iter().map(|a| a.name().to_string()).collect();
-    apps.into_iter()
-        .find(|a| a.name() == name)
-        .ok_or_else(|| AppError::Unknown {
-            name: name.into(),
-            dir: apps_dir.into(),
-            valid,
-        })
+    apps.into_iter().find(|a| a.name() == name).ok_or_else(|| AppError::Unknown {
+        name: name.into(),
+        dir: apps_dir.into(),
+        valid,
+    })
 }
 
 /// The harness cache folder: `$BENCHMARK_HARNESS_CACHE`, else `~/.cache/benchmark-harness`.
@@ -177,9 +149,7 @@ pub fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("BENCHMARK_HARNESS_CACHE").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     home.join(".cache").join("benchmark-harness")
 }
 

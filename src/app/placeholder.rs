@@ -90,22 +90,13 @@ mod tests {
     use super::*;
 
     fn ph() -> Placeholders {
-        Placeholders {
-            port: Some(8080),
-            workers: Some(2),
-            app_dir: "/a".into(),
-            cache_dir: "/c".into(),
-        }
+        Placeholders { port: Some(8080), workers: Some(2), app_dir: "/a".into(), cache_dir: "/c".into() }
     }
 
     #[test]
     fn known_placeholders_expand() {
-        let s = expand(
-            "run --port {port} -w {workers} {app_dir}/x {cache_dir}/t",
-            &ph(),
-            Path::new("m"),
-        )
-        .unwrap();
+        let s = expand("run --port {port} -w {workers} {app_dir}/x {cache_dir}/t", &ph(), Path::new("m"))
+            .unwrap();
         assert_eq!(s, "run --port 8080 -w 2 /a/x /c/t");
     }
 
@@ -117,21 +108,13 @@ mod tests {
 
     #[test]
     fn unknown_and_missing_placeholders_are_named() {
-        let err = expand("x {prot}", &ph(), Path::new("apps/a/benchmark.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = expand("x {prot}", &ph(), Path::new("apps/a/benchmark.toml")).unwrap_err().to_string();
         assert!(
             err.contains("{prot}") && err.contains("{port}") && err.contains("apps/a/benchmark.toml"),
             "{err}"
         );
-        let setup = Placeholders {
-            port: None,
-            workers: None,
-            ..ph()
-        };
-        let err = expand("x {port}", &setup, Path::new("m"))
-            .unwrap_err()
-            .to_string();
+        let setup = Placeholders { port: None, workers: None, ..ph() };
+        let err = expand("x {port}", &setup, Path::new("m")).unwrap_err().to_string();
         assert!(err.contains("has no value"), "{err}");
     }
 }

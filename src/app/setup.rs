@@ -47,11 +47,7 @@ pub fn setup(app: &App, force: bool, stop: &AtomicBool) -> Result<SetupOutcome, 
     };
     let ph = Placeholders::new(app, None, None);
     let path = app.manifest_path();
-    let commands = section
-        .commands
-        .iter()
-        .map(|c| expand(c, &ph, &path))
-        .collect::<Result<Vec<_>, _>>()?;
+    let commands = section.commands.iter().map(|c| expand(c, &ph, &path)).collect::<Result<Vec<_>, _>>()?;
     let state = app.state_dir();
     let stamp_path = state.join("setup.stamp");
     let stamp = stamp_of(app, &commands);
@@ -99,8 +95,7 @@ pub struct Versions {
 pub fn versions(app: &App) -> Versions {
     let mut v = Versions::default();
     let Some(section) = &app.manifest.version else {
-        v.notes
-            .push(format!("app '{}' has no [version] probes", app.name()));
+        v.notes.push(format!("app '{}' has no [version] probes", app.name()));
         return v;
     };
     let ph = Placeholders::new(app, None, None);
@@ -117,15 +112,11 @@ pub fn versions(app: &App) -> Versions {
         match capture(&expanded, &app.dir, &env, Duration::from_secs(10)) {
             Ok(out) if !out.is_empty() => Some(out.lines().next().unwrap_or_default().to_string()),
             Ok(_) => {
-                v.notes.push(format!(
-                    "{what} version probe of '{}' printed nothing",
-                    app.name()
-                ));
+                v.notes.push(format!("{what} version probe of '{}' printed nothing", app.name()));
                 None
             }
             Err(e) => {
-                v.notes
-                    .push(format!("{what} version probe of '{}': {e}", app.name()));
+                v.notes.push(format!("{what} version probe of '{}': {e}", app.name()));
                 None
             }
         }

@@ -49,27 +49,12 @@ fn setup_runs_once_and_again_when_an_input_changes() {
     std::fs::write(dir.join("req.txt"), "a==1").unwrap();
     let app = load(&dir).unwrap();
     let stop = AtomicBool::new(false);
-    assert!(matches!(
-        setup(&app, false, &stop).unwrap(),
-        SetupOutcome::Ran { .. }
-    ));
+    assert!(matches!(setup(&app, false, &stop).unwrap(), SetupOutcome::Ran { .. }));
     assert_eq!(setup(&app, false, &stop).unwrap(), SetupOutcome::Cached);
     std::fs::write(dir.join("req.txt"), "a==2").unwrap();
-    assert!(matches!(
-        setup(&app, false, &stop).unwrap(),
-        SetupOutcome::Ran { .. }
-    ));
-    assert!(matches!(
-        setup(&app, true, &stop).unwrap(),
-        SetupOutcome::Ran { .. }
-    ));
-    assert_eq!(
-        std::fs::read_to_string(dir.join("count.txt"))
-            .unwrap()
-            .lines()
-            .count(),
-        3
-    );
+    assert!(matches!(setup(&app, false, &stop).unwrap(), SetupOutcome::Ran { .. }));
+    assert!(matches!(setup(&app, true, &stop).unwrap(), SetupOutcome::Ran { .. }));
+    assert_eq!(std::fs::read_to_string(dir.join("count.txt")).unwrap().lines().count(), 3);
 }
 
 #[test]
@@ -81,9 +66,7 @@ fn failed_setup_quotes_the_log_tail_and_leaves_no_stamp() {
         "\n[setup]\ncommands = [\"echo step one\", \"echo 'no such package: foo' >&2; exit 3\"]\n",
     );
     let app = load(&dir).unwrap();
-    let err = setup(&app, false, &AtomicBool::new(false))
-        .unwrap_err()
-        .to_string();
+    let err = setup(&app, false, &AtomicBool::new(false)).unwrap_err().to_string();
     assert!(err.contains("setup of app 'bad' failed"), "{err}");
     assert!(err.contains("no such package: foo"), "{err}");
     assert!(err.contains("exit status: 3"), "{err}");
@@ -93,11 +76,7 @@ fn failed_setup_quotes_the_log_tail_and_leaves_no_stamp() {
 #[test]
 fn version_probes_report_output_or_a_note() {
     let root = tempfile::tempdir().unwrap();
-    let dir = write_app(
-        root.path(),
-        "v",
-        "\n[version]\nframework = \"echo 1.2.3\"\nruntime = \"exit 1\"\n",
-    );
+    let dir = write_app(root.path(), "v", "\n[version]\nframework = \"echo 1.2.3\"\nruntime = \"exit 1\"\n");
     let v = versions(&load(&dir).unwrap());
     assert_eq!(v.framework.as_deref(), Some("1.2.3"));
     assert_eq!(v.runtime, None);
@@ -107,11 +86,7 @@ fn version_probes_report_output_or_a_note() {
 #[test]
 fn server_spec_expands_placeholders_in_command_and_env() {
     let root = tempfile::tempdir().unwrap();
-    let dir = write_app(
-        root.path(),
-        "e",
-        "env = { SERVER_PORT = \"{port}\", W = \"{workers}\" }\n",
-    );
+    let dir = write_app(root.path(), "e", "env = { SERVER_PORT = \"{port}\", W = \"{workers}\" }\n");
     let app = load(&dir).unwrap();
     let spec = app.server_spec(4321, 3, None).unwrap();
     assert_eq!(spec.command, "exec sleep 60 # 4321");

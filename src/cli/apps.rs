@@ -61,22 +61,14 @@ fn select(at: &Where, names: &[String]) -> anyhow::Result<Vec<App>> {
     if names.is_empty() {
         return Ok(app::discover(&at.apps)?);
     }
-    names
-        .iter()
-        .map(|n| app::find(&at.apps, n).map_err(Into::into))
-        .collect()
+    names.iter().map(|n| app::find(&at.apps, n).map_err(Into::into)).collect()
 }
 
 pub fn run(cmd: AppsCommand, quiet: bool) -> anyhow::Result<i32> {
     match cmd {
         AppsCommand::List(at) => list(&select(&at, &[])?),
         AppsCommand::Setup { at, names, force } => setup(&select(&at, &names)?, force, quiet),
-        AppsCommand::Verify {
-            at,
-            names,
-            suite,
-            workers,
-        } => {
+        AppsCommand::Verify { at, names, suite, workers } => {
             if workers == 0 {
                 return Err(Usage("invalid --workers 0; expected 1 or more".into()).into());
             }
@@ -135,11 +127,7 @@ fn verify(apps: &[App], workloads: &[Workload], workers: u32, quiet: bool) -> an
     let mut t = Table::new(&["app", "valid", "invalid", "failed"], &[1, 2, 3]);
     let mut problems = Vec::new();
     for a in apps {
-        let target = RunTarget::App {
-            app: Box::new(a.clone()),
-            workers,
-            server_cpus: None,
-        };
+        let target = RunTarget::App { app: Box::new(a.clone()), workers, server_cpus: None };
         let mut session = match Session::open(&target, &progress, &stop) {
             Ok(s) => s,
             Err(e) => {
@@ -163,12 +151,7 @@ fn verify(apps: &[App], workloads: &[Workload], workers: u32, quiet: bool) -> an
             }
         }
         drop(session);
-        t.row(vec![
-            a.name().into(),
-            ok.to_string(),
-            invalid.to_string(),
-            failed.to_string(),
-        ]);
+        t.row(vec![a.name().into(), ok.to_string(), invalid.to_string(), failed.to_string()]);
         if stop.load(Ordering::SeqCst) {
             break;
         }

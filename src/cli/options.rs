@@ -85,9 +85,7 @@ impl LoadArgs {
         }
         if let Some(r) = self.rate {
             if !(r.is_finite() && r > 0.0) {
-                return Err(Usage(format!(
-                    "invalid --rate {r}; expected requests per second, more than 0"
-                )));
+                return Err(Usage(format!("invalid --rate {r}; expected requests per second, more than 0")));
             }
         }
         if self.workers == 0 {

@@ -28,35 +28,20 @@ impl Progress for StderrProgress {
         let line = match e {
             Event::SetupStarted { app } => format!("setting up {app}…"),
             Event::SetupDone { app, cached } => {
-                format!(
-                    "setup of {app} {}",
-                    if *cached { "up to date (cached)" } else { "done" }
-                )
+                format!("setup of {app} {}", if *cached { "up to date (cached)" } else { "done" })
             }
             Event::ServerStarting { app, port } => format!("starting {app} on 127.0.0.1:{port}…"),
             Event::ServerReady { app, secs, .. } => format!("{app} ready after {secs:.1} s"),
-            Event::WorkloadStarted {
-                workload,
-                index,
-                total,
-            } => format!("[{}/{}] {workload}", index + 1, total),
+            Event::WorkloadStarted { workload, index, total } => {
+                format!("[{}/{}] {workload}", index + 1, total)
+            }
             Event::Invalid { workload, reason } => format!("  {workload}: INVALID: {}", first_line(reason)),
-            Event::Measuring {
-                warmup_secs,
-                duration_secs,
-                ..
-            } => {
+            Event::Measuring { warmup_secs, duration_secs, .. } => {
                 format!("  warm-up {warmup_secs} s, measuring {duration_secs} s…")
             }
-            Event::Measured {
-                requests_per_sec,
-                success_rate,
-                ..
-            } => format!(
-                "  {} req/s, {:.1}% ok",
-                thousands(*requests_per_sec),
-                success_rate * 100.0
-            ),
+            Event::Measured { requests_per_sec, success_rate, .. } => {
+                format!("  {} req/s, {:.1}% ok", thousands(*requests_per_sec), success_rate * 100.0)
+            }
             Event::Failed { workload, reason } => format!("  {workload}: FAILED: {reason}"),
             Event::ServerRestarting { app } => format!("restarting {app}…"),
             Event::Interrupted => "interrupted: stopping servers and writing what was measured".into(),

@@ -55,15 +55,11 @@ pub fn target_of(
         (Some(name), None) => crate::app::find(&load.apps, name)?,
         (None, None) => {
             return Err(
-                Usage("nothing to measure; give --framework NAME, --app-dir DIR or --url URL".into()).into(),
+                Usage("nothing to measure; give --framework NAME, --app-dir DIR or --url URL".into()).into()
             )
         }
     };
-    Ok(RunTarget::App {
-        app: Box::new(app),
-        workers: load.workers,
-        server_cpus: load.server_cpus()?,
-    })
+    Ok(RunTarget::App { app: Box::new(app), workers: load.workers, server_cpus: load.server_cpus()? })
 }
 
 /// Exit code of a finished run: 130 interrupted, 1 any workload not ok, else 0.
@@ -108,12 +104,8 @@ pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     let suite = crate::workload::load_suite(&args.load.suite)?;
     let workloads = suite.select(&args.load.workload)?;
     let load = args.load.load_options()?;
-    let target = target_of(
-        args.framework.as_deref(),
-        args.app_dir.as_ref(),
-        args.url.as_deref(),
-        &args.load,
-    )?;
+    let target =
+        target_of(args.framework.as_deref(), args.app_dir.as_ref(), args.url.as_deref(), &args.load)?;
     let plan = RunPlan {
         target,
         suite: suite.name.clone(),

@@ -49,7 +49,8 @@ mod tests {
     #[test]
     fn committed_schemas_match_the_types() {
         for name in AVAILABLE {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/{name}.schema.json"));
+            let path =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/{name}.schema.json"));
             let committed = std::fs::read_to_string(&path).unwrap_or_default();
             assert!(
                 committed == schema_text(name).unwrap(),

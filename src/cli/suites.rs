@@ -40,11 +40,7 @@ pub fn run(cmd: SuitesCommand) -> anyhow::Result<i32> {
             let mut t = Table::new(&["suite", "workloads", "description"], &[1]);
             for name in builtin_names() {
                 let s = load_suite(name)?;
-                t.row(vec![
-                    s.name.clone(),
-                    s.workloads.len().to_string(),
-                    s.description.clone(),
-                ]);
+                t.row(vec![s.name.clone(), s.workloads.len().to_string(), s.description.clone()]);
             }
             print!("{}", t.render());
         }
@@ -65,12 +61,7 @@ pub fn run(cmd: SuitesCommand) -> anyhow::Result<i32> {
         }
         SuitesCommand::Validate { file } => {
             let s = parse_suite_file(&file)?;
-            println!(
-                "{}: ok, suite '{}' with {} workloads",
-                file.display(),
-                s.name,
-                s.workloads.len()
-            );
+            println!("{}: ok, suite '{}' with {} workloads", file.display(), s.name, s.workloads.len());
         }
     }
     Ok(0)

@@ -73,6 +73,8 @@ struct Conn {
     /// Responses completed by this connection task, for `body_every_n`.
     responses: u64,
     mismatch: bool,
+    /// Body of a response being compared as JSON (reused).
+    collected: Vec<u8>,
 }
 
 /// Runs one connection until the worker's runtime drops the task.
@@ -88,6 +90,7 @@ pub(crate) async fn run_connection(shared: Arc<Shared>, stats: Rc<RefCell<Thread
         parser: ResponseParser::new(head_request),
         responses: 0,
         mismatch: false,
+        collected: Vec::new(),
     };
     let timer = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(timer);
@@ -199,14 +202,19 @@ impl Conn {
             Some(expected) if every_n > 0 && self.responses % every_n == 0 => Some(&expected[..]),
             _ => None,
         };
+        let as_json = compare.is_some() && shared.expected_json.is_some();
         self.mismatch = false;
+        self.collected.clear();
         self.parser.start();
         let mut started = self.end > self.start;
         loop {
             if self.start < self.end {
                 let mismatch = &mut self.mismatch;
+                let collected = &mut self.collected;
                 let mut sink = |offset: u64, bytes: &[u8]| {
-                    if let Some(expected) = compare {
+                    if as_json {
+                        collected.extend_from_slice(bytes);
+                    } else if let Some(expected) = compare {
                         let offset = offset as usize;
                         if expected.get(offset..offset + bytes.len()) != Some(bytes) {
                             *mismatch = true;
@@ -216,9 +224,11 @@ impl Conn {
                 match self.parser.feed(&self.buf[self.start..self.end], &mut sink) {
                     Ok(Feed::Done(n)) => {
                         self.start += n;
-                        return Outcome::Complete {
-                            close: self.parser.close,
-                        };
+                        if as_json {
+                            let got = serde_json::from_slice::<serde_json::Value>(&self.collected).ok();
+                            self.mismatch = got.as_ref() != shared.expected_json.as_ref();
+                        }
+                        return Outcome::Complete { close: self.parser.close };
                     }
                     Ok(Feed::NeedMore(n)) => self.start += n,
                     Err(_) => return Outcome::Failed { started: true },
@@ -279,10 +289,7 @@ mod tests {
     #[test]
     fn fixed_schedule_keeps_intended_times_when_behind() {
         let t0 = Instant::now();
-        let mut s = Schedule::Fixed {
-            next: t0,
-            interval: Duration::from_millis(10),
-        };
+        let mut s = Schedule::Fixed { next: t0, interval: Duration::from_millis(10) };
         let late = t0 + Duration::from_secs(1);
         assert_eq!(s.due(late), t0); // behind: due in the past, so sent at once
         s.advance();

@@ -42,19 +42,12 @@ mod tests {
     #[test]
     fn messages_are_lowercase_and_name_the_value() {
         let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
-        let err = LoadError::Connect {
-            addr,
-            source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
-        };
+        let err =
+            LoadError::Connect { addr, source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused) };
         let msg = err.to_string();
         assert!(msg.starts_with("cannot connect to 127.0.0.1:9"), "{msg}");
-        let err = LoadError::Timeout {
-            addr,
-            timeout: Duration::from_millis(5),
-        };
+        let err = LoadError::Timeout { addr, timeout: Duration::from_millis(5) };
         assert!(err.to_string().contains("5ms"));
-        assert!(LoadError::InvalidPlan("x".into())
-            .to_string()
-            .starts_with("invalid"));
+        assert!(LoadError::InvalidPlan("x".into()).to_string().starts_with("invalid"));
     }
 }

@@ -75,8 +75,11 @@ pub enum Pacing {
 pub struct ResponseCheck {
     /// When set, every response body must have this length.
     pub expected_body: Option<Vec<u8>>,
-    /// Compare the body bytes of every Nth response of a connection (0 = never).
+    /// Compare the body of every Nth response of a connection (0 = never).
     pub body_every_n: u64,
+    /// Compare those bodies as JSON by value (key order may differ, as with a hash map
+    /// in the server) instead of byte for byte.
+    pub json: bool,
 }
 
 /// A validated description of one load run.

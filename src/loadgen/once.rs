@@ -43,9 +43,7 @@ pub(crate) fn send_once(
     let mut used = 0;
     loop {
         let left = remaining(deadline).ok_or_else(timed_out)?;
-        stream
-            .set_read_timeout(Some(left))
-            .map_err(io("configuring the socket"))?;
+        stream.set_read_timeout(Some(left)).map_err(io("configuring the socket"))?;
         let n = match stream.read(&mut chunk) {
             Ok(n) => n,
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -73,11 +71,7 @@ pub(crate) fn send_once(
         }
     }
     let (status, headers) = parse_head(&buf)?;
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
+    Ok(Response { status, headers, body })
 }
 
 fn remaining(deadline: Instant) -> Option<Duration> {
@@ -102,12 +96,7 @@ fn parse_head(mut raw: &[u8]) -> Result<(u16, Vec<(String, String)>), LoadError>
         let headers = resp
             .headers
             .iter()
-            .map(|h| {
-                (
-                    h.name.to_ascii_lowercase(),
-                    String::from_utf8_lossy(h.value).into_owned(),
-                )
-            })
+            .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
             .collect();
         return Ok((status, headers));
     }
@@ -128,10 +117,7 @@ mod tests {
 
     #[test]
     fn zero_timeout_is_invalid() {
-        let target = Target {
-            addr: "127.0.0.1:1".parse().unwrap(),
-            host_header: "x".into(),
-        };
+        let target = Target { addr: "127.0.0.1:1".parse().unwrap(), host_header: "x".into() };
         let spec = RequestSpec {
             method: "GET".into(),
             path: "/".into(),
@@ -139,9 +125,6 @@ mod tests {
             content_type: None,
             body: vec![],
         };
-        assert!(matches!(
-            send_once(&target, &spec, Duration::ZERO),
-            Err(LoadError::InvalidPlan(_))
-        ));
+        assert!(matches!(send_once(&target, &spec, Duration::ZERO), Err(LoadError::InvalidPlan(_))));
     }
 }

@@ -64,13 +64,7 @@ pub(crate) struct ResponseParser {
 impl ResponseParser {
     /// `head_request`: the request was HEAD, so the response has no body.
     pub(crate) fn new(head_request: bool) -> Self {
-        ResponseParser {
-            state: State::Head,
-            no_body: head_request,
-            status: 0,
-            close: false,
-            body_len: 0,
-        }
+        ResponseParser { state: State::Head, no_body: head_request, status: 0, close: false, body_len: 0 }
     }
 
     /// Resets for the next response on the same connection.
@@ -108,21 +102,14 @@ impl ResponseParser {
                     let n = left.min(rest.len() as u64) as usize;
                     self.body(&rest[..n], sink);
                     pos += n;
-                    self.state = if left == n as u64 {
-                        State::Done
-                    } else {
-                        State::Fixed(left - n as u64)
-                    };
+                    self.state = if left == n as u64 { State::Done } else { State::Fixed(left - n as u64) };
                 }
                 State::ChunkData(left) => {
                     let n = left.min(rest.len() as u64) as usize;
                     self.body(&rest[..n], sink);
                     pos += n;
-                    self.state = if left == n as u64 {
-                        State::ChunkDataCr
-                    } else {
-                        State::ChunkData(left - n as u64)
-                    };
+                    self.state =
+                        if left == n as u64 { State::ChunkDataCr } else { State::ChunkData(left - n as u64) };
                 }
                 State::UntilEof => {
                     self.body(rest, sink);
@@ -204,10 +191,7 @@ impl ResponseParser {
                     return err("chunk size too large");
                 }
                 let d = (b as char).to_digit(16).unwrap_or(0) as u64;
-                State::ChunkSize {
-                    size: size * 16 + d,
-                    digits: digits + 1,
-                }
+                State::ChunkSize { size: size * 16 + d, digits: digits + 1 }
             }
             (State::ChunkSize { digits: 0, .. }, _) => return err("chunk size missing"),
             (State::ChunkSize { size, .. }, b';' | b' ' | b'\t') => State::ChunkExt { size },
@@ -229,11 +213,7 @@ impl ResponseParser {
             (State::TrailerStart | State::TrailerLf, b'\n') => State::Done,
             (State::TrailerLine, b'\n') => State::TrailerStart,
             (State::TrailerStart | State::TrailerLine, _) => State::TrailerLine,
-            (state, b) => {
-                return err(format!(
-                    "invalid chunked encoding: byte 0x{b:02x} in state {state:?}"
-                ))
-            }
+            (state, b) => return err(format!("invalid chunked encoding: byte 0x{b:02x} in state {state:?}")),
         };
         Ok(())
     }
@@ -241,16 +221,11 @@ impl ResponseParser {
 
 /// Comma-separated header value contains `token` (case-insensitive).
 fn has_token(value: &[u8], token: &[u8]) -> bool {
-    value
-        .split(|&b| b == b',')
-        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+    value.split(|&b| b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
 }
 
 fn last_token_is(value: &[u8], token: &[u8]) -> bool {
-    value
-        .rsplit(|&b| b == b',')
-        .next()
-        .is_some_and(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+    value.rsplit(|&b| b == b',').next().is_some_and(|t| t.trim_ascii().eq_ignore_ascii_case(token))
 }
 
 #[cfg(test)]

@@ -61,9 +61,7 @@ fn push_line(out: &mut Vec<u8>, parts: &[&str]) {
 
 fn check_header(name: &str, value: &str) -> Result<(), LoadError> {
     if name.is_empty() || !name.bytes().all(is_token_byte) {
-        return Err(LoadError::InvalidPlan(format!(
-            "header name '{name}' is not a valid http token"
-        )));
+        return Err(LoadError::InvalidPlan(format!("header name '{name}' is not a valid http token")));
     }
     if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
         return Err(LoadError::InvalidPlan(format!(
@@ -82,10 +80,7 @@ mod tests {
     use super::*;
 
     fn target() -> Target {
-        Target {
-            addr: "127.0.0.1:8080".parse().unwrap(),
-            host_header: "localhost:8080".into(),
-        }
+        Target { addr: "127.0.0.1:8080".parse().unwrap(), host_header: "localhost:8080".into() }
     }
 
     fn spec(method: &str, path: &str) -> RequestSpec {
@@ -121,10 +116,7 @@ mod tests {
         let mut s = spec("POST", "/");
         s.headers = vec![("host".into(), "example.com".into())];
         let bytes = serialize(&target(), &s).unwrap();
-        assert_eq!(
-            bytes,
-            b"POST / HTTP/1.1\r\nContent-Length: 0\r\nhost: example.com\r\n\r\n"
-        );
+        assert_eq!(bytes, b"POST / HTTP/1.1\r\nContent-Length: 0\r\nhost: example.com\r\n\r\n");
     }
 
     #[test]

@@ -184,10 +184,7 @@ mod tests {
         s.success(start, Duration::from_micros(5), None); // warm-up
         s.error(end, ErrorKind::Read); // after the end
         s.bytes(start, 100);
-        assert_eq!(
-            (s.successful, s.errors.total(), s.bytes, s.latency.len()),
-            (0, 0, 0, 0)
-        );
+        assert_eq!((s.successful, s.errors.total(), s.bytes, s.latency.len()), (0, 0, 0, 0));
         s.success(start + Duration::from_secs(1), Duration::from_micros(5), None);
         s.bytes(start + Duration::from_secs(2), 100);
         assert_eq!((s.successful, s.bytes, s.latency.len()), (1, 100, 1));
@@ -221,10 +218,7 @@ mod tests {
         b.error(start, ErrorKind::Timeout);
         b.bytes(start, 7);
         a.merge(&b);
-        assert_eq!(
-            (a.successful, a.errors.timeout, a.bytes, a.latency.len()),
-            (2, 1, 7, 2)
-        );
+        assert_eq!((a.successful, a.errors.timeout, a.bytes, a.latency.len()), (2, 1, 7, 2));
         let t = a.timeline();
         assert_eq!(t.len(), 4);
         assert_eq!((t[0].requests, t[0].errors, t[3].requests), (2, 1, 1));

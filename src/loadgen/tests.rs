@@ -116,10 +116,7 @@ fn respond(stream: &mut TcpStream, mode: Mode, counter: &AtomicU64, body: &[u8])
 
 fn plan(addr: SocketAddr) -> LoadPlan {
     LoadPlan {
-        target: Target {
-            addr,
-            host_header: addr.to_string(),
-        },
+        target: Target { addr, host_header: addr.to_string() },
         request: RequestSpec {
             method: "GET".into(),
             path: "/".into(),
@@ -145,36 +142,20 @@ fn run_plan(plan: &LoadPlan) -> LoadReport {
 }
 
 fn check_invariants(r: &LoadReport) {
-    assert_eq!(
-        r.total_requests,
-        r.successful_requests + r.failed_requests,
-        "{r:?}"
-    );
+    assert_eq!(r.total_requests, r.successful_requests + r.failed_requests, "{r:?}");
     assert_eq!(r.failed_requests, r.errors.total());
     assert_eq!(r.latency.len(), r.successful_requests);
-    assert_eq!(
-        r.timeline.iter().map(|s| s.requests).sum::<u64>(),
-        r.total_requests
-    );
-    assert_eq!(
-        r.timeline.iter().map(|s| s.errors).sum::<u64>(),
-        r.failed_requests
-    );
+    assert_eq!(r.timeline.iter().map(|s| s.requests).sum::<u64>(), r.total_requests);
+    assert_eq!(r.timeline.iter().map(|s| s.errors).sum::<u64>(), r.failed_requests);
 }
 
 #[test]
 fn content_length_closed_loop() {
     let addr = server(Mode::Hello);
     let mut p = plan(addr);
-    p.check = ResponseCheck {
-        expected_body: Some(HELLO.to_vec()),
-        body_every_n: 3,
-    };
+    p.check = ResponseCheck { expected_body: Some(HELLO.to_vec()), body_every_n: 3, json: false };
     let phases = Mutex::new(Vec::new());
-    let r = run(&p, &Arc::new(AtomicBool::new(false)), &|ph| {
-        phases.lock().unwrap().push(ph)
-    })
-    .unwrap();
+    let r = run(&p, &Arc::new(AtomicBool::new(false)), &|ph| phases.lock().unwrap().push(ph)).unwrap();
     check_invariants(&r);
     assert_eq!(*phases.lock().unwrap(), vec![Phase::Warmup, Phase::Measuring]);
     assert!(r.successful_requests > 0);
@@ -188,10 +169,7 @@ fn content_length_closed_loop() {
 #[test]
 fn chunked_bodies_are_decoded_and_checked() {
     let mut p = plan(server(Mode::Chunked));
-    p.check = ResponseCheck {
-        expected_body: Some(HELLO.to_vec()),
-        body_every_n: 1,
-    };
+    p.check = ResponseCheck { expected_body: Some(HELLO.to_vec()), body_every_n: 1, json: false };
     let r = run_plan(&p);
     assert!(r.successful_requests > 0);
     assert_eq!(r.failed_requests, 0, "{:?}", r.errors);
@@ -229,10 +207,7 @@ fn unanswered_requests_time_out() {
 #[test]
 fn wrong_bodies_are_mismatches() {
     let mut p = plan(server(Mode::WrongBody));
-    p.check = ResponseCheck {
-        expected_body: Some(HELLO.to_vec()),
-        body_every_n: 1,
-    };
+    p.check = ResponseCheck { expected_body: Some(HELLO.to_vec()), body_every_n: 1, json: false };
     let r = run_plan(&p);
     assert!(r.total_requests > 0);
     assert_eq!(r.errors.mismatch, r.total_requests);
@@ -250,13 +225,32 @@ fn post_bodies_are_sent() {
     p.request.method = "POST".into();
     p.request.content_type = Some("text/plain".into());
     p.request.body = b"ping pong".to_vec();
-    p.check = ResponseCheck {
-        expected_body: Some(b"ping pong".to_vec()),
-        body_every_n: 1,
-    };
+    p.check = ResponseCheck { expected_body: Some(b"ping pong".to_vec()), body_every_n: 1, json: false };
     let r = run_plan(&p);
     assert!(r.successful_requests > 0);
     assert_eq!(r.failed_requests, 0, "{:?}", r.errors);
+}
+
+#[test]
+fn json_bodies_compare_by_value_when_asked() {
+    let mut p = plan(server(Mode::Echo));
+    p.request.method = "POST".into();
+    p.request.content_type = Some("application/json".into());
+    p.request.body = br#"{"a":1,"b":2}"#.to_vec();
+    // Same value, other key order (as a server's hash map may give): fine by value, not by bytes.
+    p.check =
+        ResponseCheck { expected_body: Some(br#"{"b":2,"a":1}"#.to_vec()), body_every_n: 1, json: true };
+    let r = run_plan(&p);
+    assert!(r.successful_requests > 0);
+    assert_eq!(r.failed_requests, 0, "{:?}", r.errors);
+    p.check.json = false;
+    let r = run_plan(&p);
+    assert!(r.total_requests > 0 && r.errors.mismatch == r.total_requests, "{:?}", r.errors);
+    // A different value of the same length is a mismatch by value too.
+    p.check =
+        ResponseCheck { expected_body: Some(br#"{"b":3,"a":1}"#.to_vec()), body_every_n: 1, json: true };
+    let r = run_plan(&p);
+    assert!(r.total_requests > 0 && r.errors.mismatch == r.total_requests, "{:?}", r.errors);
 }
 
 #[test]
@@ -268,10 +262,7 @@ fn fixed_rate_sends_about_the_target_rate() {
     let r = run_plan(&p);
     assert!((100..=300).contains(&r.total_requests), "{}", r.total_requests);
     assert_eq!(r.target_rate, Some(200.0));
-    assert_eq!(
-        r.latency_uncorrected.as_ref().map(|h| h.len()),
-        Some(r.successful_requests)
-    );
+    assert_eq!(r.latency_uncorrected.as_ref().map(|h| h.len()), Some(r.successful_requests));
 }
 
 #[test]
@@ -294,10 +285,7 @@ fn stop_flag_interrupts_a_long_run() {
 fn unreachable_target_is_a_connect_error() {
     let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap(); // closed again
     let err = run(&plan(addr), &Arc::new(AtomicBool::new(false)), &|_| {}).unwrap_err();
-    assert!(
-        matches!(err, LoadError::Connect { addr: a, .. } if a == addr),
-        "{err:?}"
-    );
+    assert!(matches!(err, LoadError::Connect { addr: a, .. } if a == addr), "{err:?}");
     let err = send_once(&plan(addr).target, &plan(addr).request, Duration::from_secs(1)).unwrap_err();
     assert!(matches!(err, LoadError::Connect { .. }));
 }
@@ -336,8 +324,5 @@ fn pinning_to_a_missing_cpu_fails_the_run_promptly() {
     p.threads = Some(2);
     p.cpus = Some(vec![0, 1000]);
     let err = run(&p, &Arc::new(AtomicBool::new(false)), &|_| {}).unwrap_err();
-    assert!(
-        matches!(&err, LoadError::InvalidPlan(m) if m.contains("cpu 1000")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, LoadError::InvalidPlan(m) if m.contains("cpu 1000")), "{err:?}");
 }

@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) timeout: Duration,
     pub(crate) expected_body: Option<Box<[u8]>>,
     pub(crate) body_every_n: u64,
+    /// The expected body parsed, when bodies are compared as JSON by value.
+    pub(crate) expected_json: Option<serde_json::Value>,
     stop: Arc<AtomicBool>,
     /// Set when a worker thread failed to start, so the others end early.
     abort: AtomicBool,
@@ -63,6 +65,10 @@ pub(crate) fn run(
         timeout: plan.timeout,
         expected_body: plan.check.expected_body.clone().map(Vec::into_boxed_slice),
         body_every_n: plan.check.body_every_n,
+        expected_json: match (&plan.check.expected_body, plan.check.json) {
+            (Some(body), true) => serde_json::from_slice(body).ok(),
+            _ => None,
+        },
         stop: stop.clone(),
         abort: AtomicBool::new(false),
         measure_start,
@@ -113,9 +119,7 @@ pub(crate) fn run(
 
     let mut results = Vec::with_capacity(threads);
     for handle in handles {
-        let result = handle
-            .join()
-            .map_err(|_| LoadError::Worker("a generator thread panicked".into()))?;
+        let result = handle.join().map_err(|_| LoadError::Worker("a generator thread panicked".into()))?;
         results.push(result?);
     }
     Ok(report(plan, threads, measure_start, results))
@@ -146,10 +150,7 @@ fn thread_count(plan: &LoadPlan) -> Result<usize, LoadError> {
             return Err(LoadError::InvalidPlan(format!("cpu {bad} is out of range")));
         }
     }
-    let wanted = plan
-        .threads
-        .or(plan.cpus.as_ref().map(Vec::len))
-        .unwrap_or_else(usable_cpus);
+    let wanted = plan.threads.or(plan.cpus.as_ref().map(Vec::len)).unwrap_or_else(usable_cpus);
     Ok(wanted.clamp(1, plan.connections))
 }
 
@@ -160,10 +161,7 @@ fn schedule(pacing: Pacing, connections: usize, conn: usize, t0: Instant) -> Sch
         Pacing::FixedRate { per_sec } => {
             let interval = Duration::from_secs_f64(connections as f64 / per_sec);
             let offset = interval.mul_f64(conn as f64 / connections as f64);
-            Schedule::Fixed {
-                next: t0 + offset,
-                interval,
-            }
+            Schedule::Fixed { next: t0 + offset, interval }
         }
     }
 }
@@ -193,14 +191,8 @@ fn worker(
         ticker(shared, &stats).await
     });
     drop(local); // drops the connection tasks and their Rc clones
-    let stats = Rc::try_unwrap(stats)
-        .map(RefCell::into_inner)
-        .unwrap_or_else(|rc| rc.borrow().clone());
-    Ok(ThreadResult {
-        stats,
-        cpu,
-        interrupted,
-    })
+    let stats = Rc::try_unwrap(stats).map(RefCell::into_inner).unwrap_or_else(|rc| rc.borrow().clone());
+    Ok(ThreadResult { stats, cpu, interrupted })
 }
 
 /// Waits for the deadline or `stop`; measures this thread's CPU time in the window.
@@ -212,23 +204,13 @@ async fn ticker(shared: &Shared, stats: &RefCell<ThreadStats>) -> (Option<Durati
             cpu_start = thread_cpu_time();
         }
         if now >= shared.deadline {
-            break (
-                cpu_start.and_then(|s| Some(thread_cpu_time()?.saturating_sub(s))),
-                false,
-            );
+            break (cpu_start.and_then(|s| Some(thread_cpu_time()?.saturating_sub(s))), false);
         }
         if shared.stop.load(Ordering::Relaxed) || shared.abort.load(Ordering::Relaxed) {
             stats.borrow_mut().end = now;
-            break (
-                cpu_start.and_then(|s| Some(thread_cpu_time()?.saturating_sub(s))),
-                true,
-            );
+            break (cpu_start.and_then(|s| Some(thread_cpu_time()?.saturating_sub(s))), true);
         }
-        let next = if now < shared.measure_start {
-            shared.measure_start
-        } else {
-            shared.deadline
-        };
+        let next = if now < shared.measure_start { shared.measure_start } else { shared.deadline };
         tokio::time::sleep_until(next.min(now + TICK).into()).await;
     }
 }
@@ -246,9 +228,7 @@ fn report(plan: &LoadPlan, threads: usize, measure_start: Instant, results: Vec<
     let failed = all.errors.total();
     let total = all.successful + failed;
     let secs = elapsed.as_secs_f64();
-    let cpu_percent = cpu
-        .filter(|_| secs > 0.0)
-        .map(|c| c.as_secs_f64() / (secs * threads as f64) * 100.0);
+    let cpu_percent = cpu.filter(|_| secs > 0.0).map(|c| c.as_secs_f64() / (secs * threads as f64) * 100.0);
     LoadReport {
         elapsed,
         total_requests: total,
@@ -273,10 +253,7 @@ fn report(plan: &LoadPlan, threads: usize, measure_start: Instant, results: Vec<
 
 /// CPU time used so far by the calling thread.
 fn thread_cpu_time() -> Option<Duration> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
@@ -287,10 +264,7 @@ fn usable_cpus() -> usize {
     use nix::sched::{sched_getaffinity, CpuSet};
     use nix::unistd::Pid;
     match sched_getaffinity(Pid::from_raw(0)) {
-        Ok(set) => (0..CpuSet::count())
-            .filter(|&i| set.is_set(i).unwrap_or(false))
-            .count()
-            .max(1),
+        Ok(set) => (0..CpuSet::count()).filter(|&i| set.is_set(i).unwrap_or(false)).count().max(1),
         Err(_) => std::thread::available_parallelism().map_or(1, |n| n.get()),
     }
 }
@@ -305,13 +279,9 @@ fn pin_to_cpu(cpu: usize) -> Result<(), LoadError> {
     use nix::sched::{sched_setaffinity, CpuSet};
     use nix::unistd::Pid;
     let mut set = CpuSet::new();
-    set.set(cpu)
-        .and_then(|()| sched_setaffinity(Pid::from_raw(0), &set))
-        .map_err(|e| {
-            LoadError::InvalidPlan(format!(
-                "cannot pin a generator thread to cpu {cpu}: {e}; check the cpu list"
-            ))
-        })
+    set.set(cpu).and_then(|()| sched_setaffinity(Pid::from_raw(0), &set)).map_err(|e| {
+        LoadError::InvalidPlan(format!("cannot pin a generator thread to cpu {cpu}: {e}; check the cpu list"))
+    })
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -326,10 +296,7 @@ mod tests {
 
     fn plan() -> LoadPlan {
         LoadPlan {
-            target: Target {
-                addr: "127.0.0.1:1".parse().unwrap(),
-                host_header: "x".into(),
-            },
+            target: Target { addr: "127.0.0.1:1".parse().unwrap(), host_header: "x".into() },
             request: RequestSpec {
                 method: "GET".into(),
                 path: "/".into(),
@@ -374,10 +341,7 @@ mod tests {
         for change in cases {
             let mut p = plan();
             change(&mut p);
-            assert!(
-                matches!(thread_count(&p), Err(LoadError::InvalidPlan(_))),
-                "{p:?}"
-            );
+            assert!(matches!(thread_count(&p), Err(LoadError::InvalidPlan(_))), "{p:?}");
         }
     }
 

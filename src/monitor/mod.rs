@@ -34,10 +34,7 @@ impl Monitor {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let handle = std::thread::spawn(move || sample_loop(root, pgid, interval, &flag));
-        Monitor {
-            stop,
-            handle: Some(handle),
-        }
+        Monitor { stop, handle: Some(handle) }
     }
 
     /// Stop sampling and summarise; `None` when fewer than one full interval was sampled.
@@ -110,16 +107,8 @@ pub fn summarize(samples: &[Sample]) -> Option<Resources> {
     let (ca, cp, c95) = stats(samples.iter().map(|s| s.cpu_percent).collect());
     let (ma, mp, m95) = stats(samples.iter().map(|s| s.memory_mb).collect());
     Some(Resources {
-        cpu: CpuStats {
-            avg_percent: ca,
-            peak_percent: cp,
-            p95_percent: c95,
-        },
-        memory: MemoryStats {
-            avg_mb: ma,
-            peak_mb: mp,
-            p95_mb: m95,
-        },
+        cpu: CpuStats { avg_percent: ca, peak_percent: cp, p95_percent: c95 },
+        memory: MemoryStats { avg_mb: ma, peak_mb: mp, p95_mb: m95 },
         samples: samples.len() as u32,
     })
 }
@@ -134,12 +123,8 @@ mod tests {
 
     #[test]
     fn summary_of_known_samples() {
-        let s: Vec<Sample> = (1..=20)
-            .map(|i| Sample {
-                cpu_percent: i as f64 * 10.0,
-                memory_mb: 100.0 + i as f64,
-            })
-            .collect();
+        let s: Vec<Sample> =
+            (1..=20).map(|i| Sample { cpu_percent: i as f64 * 10.0, memory_mb: 100.0 + i as f64 }).collect();
         let r = summarize(&s).unwrap();
         assert_eq!(r.cpu.avg_percent, 105.0);
         assert_eq!(r.cpu.peak_percent, 200.0);

@@ -42,12 +42,7 @@ pub fn snapshot() -> Vec<ProcInfo> {
         return Vec::new();
     };
     dir.filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
+        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
         .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
         .filter_map(|t| parse_stat(&t, page))
         .collect()
@@ -84,11 +79,7 @@ pub fn tree(procs: &[ProcInfo], root: i32, pgid: Option<i32>) -> Vec<ProcInfo> {
 
 /// PIDs of every live descendant of `pid` (not `pid` itself).
 pub fn descendants(pid: i32) -> Vec<i32> {
-    tree(&snapshot(), pid, None)
-        .into_iter()
-        .map(|p| p.pid)
-        .filter(|&p| p != pid)
-        .collect()
+    tree(&snapshot(), pid, None).into_iter().map(|p| p.pid).filter(|&p| p != pid).collect()
 }
 
 /// Every process whose process group is `pgid`.
@@ -124,10 +115,7 @@ mod tests {
     fn stat_with_spaces_in_the_name_parses() {
         let line = "4242 (my (odd) app) S 1 4242 4242 0 -1 4194304 100 0 0 0 30 12 0 0 20 0 1 0 777 1000 25 18446744073709551615";
         let p = parse_stat(line, 4096).unwrap();
-        assert_eq!(
-            (p.pid, p.ppid, p.pgid, p.cpu_ticks, p.start_ticks),
-            (4242, 1, 4242, 42, 777)
-        );
+        assert_eq!((p.pid, p.ppid, p.pgid, p.cpu_ticks, p.start_ticks), (4242, 1, 4242, 42, 777));
         assert_eq!(p.rss_bytes, 25 * 4096);
         assert!(!p.zombie);
     }
@@ -143,13 +131,7 @@ mod tests {
             start_ticks: 0,
             rss_bytes: 0,
         };
-        let procs = vec![
-            mk(10, 1, 10),
-            mk(11, 10, 10),
-            mk(12, 11, 10),
-            mk(13, 1, 10),
-            mk(14, 1, 14),
-        ];
+        let procs = vec![mk(10, 1, 10), mk(11, 10, 10), mk(12, 11, 10), mk(13, 1, 10), mk(14, 1, 14)];
         let mut pids: Vec<i32> = tree(&procs, 10, Some(10)).iter().map(|p| p.pid).collect();
         pids.sort();
         assert_eq!(pids, vec![10, 11, 12, 13]);

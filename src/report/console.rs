@@ -49,13 +49,7 @@ impl Table {
         };
         let mut out = line(&self.header);
         out.push('\n');
-        out.push_str(
-            &width
-                .iter()
-                .map(|w| "-".repeat(*w))
-                .collect::<Vec<_>>()
-                .join("  "),
-        );
+        out.push_str(&width.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
         out.push('\n');
         for r in &self.rows {
             out.push_str(&line(r));
@@ -91,9 +85,7 @@ fn status_word(s: WorkloadStatus) -> &'static str {
 /// The end-of-run table: one row per workload, then the reasons of those that are not ok.
 pub fn run_table(result: &RunResult) -> String {
     let mut t = Table::new(
-        &[
-            "workload", "status", "req/s", "p50 ms", "p99 ms", "success", "cpu %", "mem MB",
-        ],
+        &["workload", "status", "req/s", "p50 ms", "p99 ms", "success", "cpu %", "mem MB"],
         &[2, 3, 4, 5, 6, 7],
     );
     let mut reasons = Vec::new();
@@ -124,20 +116,10 @@ pub fn run_table(result: &RunResult) -> String {
         .clone()
         .or_else(|| result.configuration.target_url.clone())
         .unwrap_or_default();
-    let version = result
-        .metadata
-        .version
-        .as_deref()
-        .map(|v| format!(" {v}"))
-        .unwrap_or_default();
+    let version = result.metadata.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
     let mut out = format!(
         "{who}{version}: suite {}\n",
-        result
-            .suites
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        result.suites.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
     );
     out.push_str(&t.render());
     if !reasons.is_empty() {

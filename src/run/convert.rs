@@ -102,10 +102,7 @@ mod tests {
         let l = latency_of(&h).unwrap();
         // HDR histograms keep 3 significant digits: values agree within 0.1 %.
         let near = |a: f64, b: f64| (a - b).abs() <= b * 0.002;
-        assert!(
-            near(l.min_ms, 1.0) && near(l.max_ms, 4.0) && near(l.mean_ms, 2.5),
-            "{l:?}"
-        );
+        assert!(near(l.min_ms, 1.0) && near(l.max_ms, 4.0) && near(l.mean_ms, 2.5), "{l:?}");
         assert!(latency_of(&Histogram::<u64>::new(3).unwrap()).is_none());
     }
 }

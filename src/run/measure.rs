@@ -9,7 +9,7 @@ use super::{measurement_of, Event, Progress, RunPlan, Session};
 use crate::loadgen::{self, LoadPlan, Pacing, Phase, RequestSpec, ResponseCheck};
 use crate::monitor::Monitor;
 use crate::schema::{Measurement, WorkloadResult, WorkloadStatus};
-use crate::workload::Workload;
+use crate::workload::{ExpectBody, Workload};
 
 /// Compare the body of every Nth response of a connection with the verified answer.
 const BODY_CHECK_EVERY: u64 = 64;
@@ -25,12 +25,7 @@ pub struct WorkloadOutcome {
 
 impl WorkloadOutcome {
     fn new(status: WorkloadStatus, reason: Option<String>, verified: bool) -> Self {
-        WorkloadOutcome {
-            status,
-            reason,
-            verified,
-            results: None,
-        }
+        WorkloadOutcome { status, reason, verified, results: None }
     }
 
     /// Write this outcome into the workload's result slot.
@@ -71,14 +66,8 @@ pub fn verify_answer(
     let request = request_of(workload, session);
     match loadgen::send_once(session.target(), &request, timeout) {
         Err(e) => {
-            let died = session
-                .server_died()
-                .map(|r| format!("; {r}"))
-                .unwrap_or_default();
-            Err(AnswerError::NoAnswer(format!(
-                "no answer to {} {}: {e}{died}",
-                request.method, request.path
-            )))
+            let died = session.server_died().map(|r| format!("; {r}")).unwrap_or_default();
+            Err(AnswerError::NoAnswer(format!("no answer to {} {}: {e}{died}", request.method, request.path)))
         }
         Ok(resp) => crate::verify::check(&workload.expect, &workload.body, resp.status, &resp.body)
             .map(|()| resp.body)
@@ -97,40 +86,26 @@ pub fn measure_workload(
 ) -> WorkloadOutcome {
     let name = workload.name.clone();
     let failed = |reason: String, verified: bool| {
-        progress.event(&Event::Failed {
-            workload: name.clone(),
-            reason: reason.clone(),
-        });
+        progress.event(&Event::Failed { workload: name.clone(), reason: reason.clone() });
         WorkloadOutcome::new(WorkloadStatus::Failed, Some(reason), verified)
     };
     if session.server_died().is_some() {
         if let Err(e) = session.restart() {
-            return failed(
-                format!("the server could not be restarted for workload '{name}': {e}"),
-                false,
-            );
+            return failed(format!("the server could not be restarted for workload '{name}': {e}"), false);
         }
     }
     let request = request_of(workload, session);
-    let mut check = ResponseCheck {
-        expected_body: None,
-        body_every_n: 0,
-    };
+    let mut check = ResponseCheck { expected_body: None, body_every_n: 0, json: false };
+    let json = matches!(workload.expect.body, ExpectBody::Echo | ExpectBody::Json(_));
     if plan.verify {
         match verify_answer(session, workload, plan.load.timeout) {
             Err(AnswerError::NoAnswer(reason)) => return failed(reason, false),
             Err(AnswerError::Invalid(reason)) => {
-                progress.event(&Event::Invalid {
-                    workload: name.clone(),
-                    reason: reason.clone(),
-                });
+                progress.event(&Event::Invalid { workload: name.clone(), reason: reason.clone() });
                 return WorkloadOutcome::new(WorkloadStatus::Invalid, Some(reason), true);
             }
             Ok(body) => {
-                check = ResponseCheck {
-                    expected_body: Some(body),
-                    body_every_n: BODY_CHECK_EVERY,
-                }
+                check = ResponseCheck { expected_body: Some(body), body_every_n: BODY_CHECK_EVERY, json }
             }
         }
     }
@@ -143,10 +118,7 @@ pub fn measure_workload(
         target: session.target().clone(),
         request,
         connections: plan.load.concurrency,
-        pacing: plan
-            .load
-            .rate
-            .map_or(Pacing::Closed, |per_sec| Pacing::FixedRate { per_sec }),
+        pacing: plan.load.rate.map_or(Pacing::Closed, |per_sec| Pacing::FixedRate { per_sec }),
         warmup: plan.load.warmup,
         duration: plan.load.duration,
         timeout: plan.load.timeout,
@@ -157,12 +129,8 @@ pub fn measure_workload(
     let ids = session.server_ids();
     let local_stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicBool::new(false));
-    let watcher = spawn_watcher(
-        ids.map(|(pid, _)| pid),
-        Arc::clone(stop),
-        Arc::clone(&local_stop),
-        Arc::clone(&done),
-    );
+    let watcher =
+        spawn_watcher(ids.map(|(pid, _)| pid), Arc::clone(stop), Arc::clone(&local_stop), Arc::clone(&done));
     let monitor: Mutex<Option<Monitor>> = Mutex::new(None);
     let on_phase = |phase: Phase| {
         if let (Phase::Measuring, Some((pid, pgid))) = (phase, ids) {
@@ -174,11 +142,7 @@ pub fn measure_workload(
     let report = loadgen::run(&load_plan, &local_stop, &on_phase);
     done.store(true, Ordering::SeqCst);
     let _ = watcher.join();
-    let resources = monitor
-        .lock()
-        .ok()
-        .and_then(|mut m| m.take())
-        .and_then(Monitor::finish);
+    let resources = monitor.lock().ok().and_then(|mut m| m.take()).and_then(Monitor::finish);
     if let Some(reason) = session.server_died() {
         return failed(
             format!("the server exited during the measurement of workload '{name}': {reason}"),
@@ -194,12 +158,7 @@ pub fn measure_workload(
     }
     let report = match report {
         Ok(r) => r,
-        Err(e) => {
-            return failed(
-                format!("load generation failed for workload '{name}': {e}"),
-                plan.verify,
-            )
-        }
+        Err(e) => return failed(format!("load generation failed for workload '{name}': {e}"), plan.verify),
     };
     let mut notes = Vec::new();
     if !session.has_server() {

@@ -26,11 +26,7 @@ use crate::workload::Workload;
 #[derive(Debug, Clone)]
 pub enum RunTarget {
     /// An app the harness sets up, starts and stops.
-    App {
-        app: Box<App>,
-        workers: u32,
-        server_cpus: Option<Vec<usize>>,
-    },
+    App { app: Box<App>, workers: u32, server_cpus: Option<Vec<usize>> },
     /// A server that is already running (nothing started or stopped; resources not sampled).
     Url { url: String },
 }
@@ -61,48 +57,16 @@ pub struct RunPlan {
 /// What is happening, for the progress display (the library never prints).
 #[derive(Debug, Clone)]
 pub enum Event {
-    SetupStarted {
-        app: String,
-    },
-    SetupDone {
-        app: String,
-        cached: bool,
-    },
-    ServerStarting {
-        app: String,
-        port: u16,
-    },
-    ServerReady {
-        app: String,
-        port: u16,
-        secs: f64,
-    },
-    WorkloadStarted {
-        workload: String,
-        index: usize,
-        total: usize,
-    },
-    Invalid {
-        workload: String,
-        reason: String,
-    },
-    Measuring {
-        workload: String,
-        warmup_secs: f64,
-        duration_secs: f64,
-    },
-    Measured {
-        workload: String,
-        requests_per_sec: f64,
-        success_rate: f64,
-    },
-    Failed {
-        workload: String,
-        reason: String,
-    },
-    ServerRestarting {
-        app: String,
-    },
+    SetupStarted { app: String },
+    SetupDone { app: String, cached: bool },
+    ServerStarting { app: String, port: u16 },
+    ServerReady { app: String, port: u16, secs: f64 },
+    WorkloadStarted { workload: String, index: usize, total: usize },
+    Invalid { workload: String, reason: String },
+    Measuring { workload: String, warmup_secs: f64, duration_secs: f64 },
+    Measured { workload: String, requests_per_sec: f64, success_rate: f64 },
+    Failed { workload: String, reason: String },
+    ServerRestarting { app: String },
     Interrupted,
 }
 
@@ -127,18 +91,15 @@ pub enum RunError {
 
 /// Name and version of the built-in load generator.
 pub fn load_generator_name() -> String {
-    format!(
-        "benchmark-harness {} (built-in HTTP/1.1 load generator)",
-        env!("CARGO_PKG_VERSION")
-    )
+    format!("benchmark-harness {} (built-in HTTP/1.1 load generator)", env!("CARGO_PKG_VERSION"))
 }
 
 /// The result skeleton: metadata and configuration, every workload `skipped` until measured.
 pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
     let (workers, target_url, server_cpus) = match &plan.target {
-        RunTarget::App {
-            workers, server_cpus, ..
-        } => (*workers, None, server_cpus.as_ref().map(|c| cpu_list(c))),
+        RunTarget::App { workers, server_cpus, .. } => {
+            (*workers, None, server_cpus.as_ref().map(|c| cpu_list(c)))
+        }
         RunTarget::Url { url } => (1, Some(url.clone()), None),
     };
     RunResult {
@@ -168,10 +129,7 @@ pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
                     name: w.name.clone(),
                     category: w.category.clone(),
                     payload_size_bytes: w.payload_size_bytes(),
-                    endpoint: Endpoint {
-                        method: w.method.clone(),
-                        path: w.path.clone(),
-                    },
+                    endpoint: Endpoint { method: w.method.clone(), path: w.path.clone() },
                     status: WorkloadStatus::Skipped,
                     reason: Some("not measured: the run ended before this workload".into()),
                     verified: false,
@@ -211,11 +169,7 @@ pub fn execute(
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        progress.event(&Event::WorkloadStarted {
-            workload: workload.name.clone(),
-            index,
-            total,
-        });
+        progress.event(&Event::WorkloadStarted { workload: workload.name.clone(), index, total });
         let outcome = measure_workload(&mut session, workload, plan, progress, stop);
         let slot = &mut result.suites[0].workloads[index];
         outcome.apply(slot);

@@ -51,17 +51,11 @@ pub fn health_ok(target: &Target, path: &str) -> bool {
 }
 
 fn loopback(port: u16) -> Target {
-    Target {
-        addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        host_header: format!("127.0.0.1:{port}"),
-    }
+    Target { addr: SocketAddr::from(([127, 0, 0, 1], port)), host_header: format!("127.0.0.1:{port}") }
 }
 
 fn parse_url(url: &str) -> Result<(Target, String), SessionError> {
-    let bad = |reason: &str| SessionError::BadUrl {
-        url: url.into(),
-        reason: reason.into(),
-    };
+    let bad = |reason: &str| SessionError::BadUrl { url: url.into(), reason: reason.into() };
     let rest = url.strip_prefix("http://").ok_or_else(|| {
         bad(if url.starts_with("https://") {
             "https is not supported by the load generator"
@@ -76,10 +70,7 @@ fn parse_url(url: &str) -> Result<(Target, String), SessionError> {
     if authority.is_empty() {
         return Err(bad("no host"));
     }
-    let with_port = if authority
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-    {
+    let with_port = if authority.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
         authority.to_string()
     } else {
         format!("{authority}:80")
@@ -89,13 +80,7 @@ fn parse_url(url: &str) -> Result<(Target, String), SessionError> {
         .map_err(|e| bad(&format!("cannot resolve '{authority}' ({e})")))?
         .next()
         .ok_or_else(|| bad("the host has no address"))?;
-    Ok((
-        Target {
-            addr,
-            host_header: authority.to_string(),
-        },
-        prefix,
-    ))
+    Ok((Target { addr, host_header: authority.to_string() }, prefix))
 }
 
 impl<'a> Session<'a> {
@@ -116,10 +101,7 @@ impl<'a> Session<'a> {
                     body: vec![],
                 };
                 if let Err(e) = loadgen::send_once(&t, &probe, Duration::from_secs(5)) {
-                    return Err(SessionError::Unreachable {
-                        url: url.clone(),
-                        reason: e.to_string(),
-                    });
+                    return Err(SessionError::Unreachable { url: url.clone(), reason: e.to_string() });
                 }
                 Ok(Session {
                     app: None,
@@ -133,14 +115,8 @@ impl<'a> Session<'a> {
                     stop: Arc::clone(stop),
                 })
             }
-            RunTarget::App {
-                app,
-                workers,
-                server_cpus,
-            } => {
-                progress.event(&Event::SetupStarted {
-                    app: app.name().into(),
-                });
+            RunTarget::App { app, workers, server_cpus } => {
+                progress.event(&Event::SetupStarted { app: app.name().into() });
                 let outcome = app::setup(app, false, stop)?;
                 progress.event(&Event::SetupDone {
                     app: app.name().into(),
@@ -168,10 +144,7 @@ impl<'a> Session<'a> {
         let Some(app) = &self.app else { return Ok(()) };
         let port = free_port()?;
         let spec = app.server_spec(port, self.workers, self.server_cpus.clone())?;
-        self.progress.event(&Event::ServerStarting {
-            app: app.name().into(),
-            port,
-        });
+        self.progress.event(&Event::ServerStarting { app: app.name().into(), port });
         let began = Instant::now();
         let mut server = Server::spawn(spec)?;
         let health = app.manifest.start.health.clone();
@@ -190,9 +163,7 @@ impl<'a> Session<'a> {
     /// Stop the server (if any) and start it again on a new port.
     pub fn restart(&mut self) -> Result<(), SessionError> {
         if let Some(app) = &self.app {
-            self.progress.event(&Event::ServerRestarting {
-                app: app.name().into(),
-            });
+            self.progress.event(&Event::ServerRestarting { app: app.name().into() });
         }
         self.server = None;
         self.start()
@@ -243,10 +214,7 @@ impl<'a> Session<'a> {
         let git = crate::host::git_info(repo_dir);
         Metadata {
             framework: self.app.as_ref().map(|a| a.name().to_string()),
-            language: self
-                .app
-                .as_ref()
-                .map(|a| a.manifest.app.language.as_str().to_string()),
+            language: self.app.as_ref().map(|a| a.manifest.app.language.as_str().to_string()),
             version: self.versions.framework.clone(),
             runtime: self.versions.runtime.clone(),
             timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -278,9 +246,6 @@ mod tests {
     fn bad_urls_are_named() {
         let err = parse_url("https://x:1").unwrap_err().to_string();
         assert!(err.contains("'https://x:1'") && err.contains("https"), "{err}");
-        assert!(parse_url("ftp://x")
-            .unwrap_err()
-            .to_string()
-            .contains("missing http://"));
+        assert!(parse_url("ftp://x").unwrap_err().to_string().contains("missing http://"));
     }
 }

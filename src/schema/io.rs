@@ -15,36 +15,21 @@ pub enum ReadError {
     #[error("cannot read result file {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a result file this harness understands: {source}")]
-    Json {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Json { path: PathBuf, source: serde_json::Error },
     #[error("{path} has schema_version {found}, newer than this harness understands ({known}); upgrade benchmark-harness")]
     TooNew { path: PathBuf, found: u64, known: u32 },
 }
 
 /// Read a result file, rejecting schema versions newer than [`SCHEMA_VERSION`].
 pub fn read_result<T: DeserializeOwned>(path: &Path) -> Result<T, ReadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io {
-        path: path.into(),
-        source,
-    })?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|source| ReadError::Json {
-        path: path.into(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io { path: path.into(), source })?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|source| ReadError::Json { path: path.into(), source })?;
     let found = value.get("schema_version").and_then(|v| v.as_u64()).unwrap_or(0);
     if found > u64::from(SCHEMA_VERSION) {
-        return Err(ReadError::TooNew {
-            path: path.into(),
-            found,
-            known: SCHEMA_VERSION,
-        });
+        return Err(ReadError::TooNew { path: path.into(), found, known: SCHEMA_VERSION });
     }
-    serde_json::from_value(value).map_err(|source| ReadError::Json {
-        path: path.into(),
-        source,
-    })
+    serde_json::from_value(value).map_err(|source| ReadError::Json { path: path.into(), source })
 }
 
 /// Write `value` as JSON to `path` atomically (a temporary file in the same folder, then a rename).
@@ -55,12 +40,8 @@ pub fn write_atomic<T: Serialize>(path: &Path, value: &T, pretty: bool) -> std::
     };
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    let bytes = if pretty {
-        serde_json::to_vec_pretty(value)
-    } else {
-        serde_json::to_vec(value)
-    }
-    .map_err(std::io::Error::other)?;
+    let bytes = if pretty { serde_json::to_vec_pretty(value) } else { serde_json::to_vec(value) }
+        .map_err(std::io::Error::other)?;
     tmp.write_all(&bytes)?;
     tmp.write_all(b"\n")?;
     tmp.as_file().sync_all()?;
@@ -85,12 +66,7 @@ mod tests {
     fn atomic_write_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/r.json");
-        write_atomic(
-            &path,
-            &serde_json::json!({"schema_version": 1, "a": [1, 2]}),
-            true,
-        )
-        .unwrap();
+        write_atomic(&path, &serde_json::json!({"schema_version": 1, "a": [1, 2]}), true).unwrap();
         let back: serde_json::Value = read_result(&path).unwrap();
         assert_eq!(back["a"][1], 2);
     }

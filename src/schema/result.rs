@@ -254,11 +254,7 @@ impl RunResult {
             total_workloads: self.workloads().count() as u32,
             total_requests: total,
             overall_success_rate: if total == 0 { 0.0 } else { ok as f64 / total as f64 },
-            avg_requests_per_sec: if measured.is_empty() {
-                0.0
-            } else {
-                rps / measured.len() as f64
-            },
+            avg_requests_per_sec: if measured.is_empty() { 0.0 } else { rps / measured.len() as f64 },
             total_duration_secs,
         };
     }

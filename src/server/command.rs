@@ -46,11 +46,7 @@ fn wait(
                 libc::kill(-pgid, libc::SIGKILL);
             }
             let _ = child.wait();
-            break if timed_out {
-                CommandEnd::TimedOut
-            } else {
-                CommandEnd::Interrupted
-            };
+            break if timed_out { CommandEnd::TimedOut } else { CommandEnd::Interrupted };
         }
         std::thread::sleep(Duration::from_millis(25));
     };
@@ -71,10 +67,7 @@ pub fn run_logged(
     log: &std::fs::File,
     stop: &AtomicBool,
 ) -> std::io::Result<CommandEnd> {
-    let mut child = shell(command, dir, env)
-        .stdout(log.try_clone()?)
-        .stderr(log.try_clone()?)
-        .spawn()?;
+    let mut child = shell(command, dir, env).stdout(log.try_clone()?).stderr(log.try_clone()?).spawn()?;
     wait(&mut child, stop, None)
 }
 
@@ -102,10 +95,7 @@ pub fn capture(
             Ok(text.trim().to_string())
         }
         CommandEnd::Exited(s) => Err(format!("`{command}` failed ({s})")),
-        CommandEnd::TimedOut => Err(format!(
-            "`{command}` did not finish within {} s",
-            timeout.as_secs()
-        )),
+        CommandEnd::TimedOut => Err(format!("`{command}` did not finish within {} s", timeout.as_secs())),
         CommandEnd::Interrupted => Err("interrupted".into()),
     }
 }
@@ -117,18 +107,10 @@ mod tests {
     #[test]
     fn capture_returns_stdout_and_reports_failure() {
         let dir = std::env::temp_dir();
-        assert_eq!(
-            capture("echo ' 1.2.3 '", &dir, &[], Duration::from_secs(5)).unwrap(),
-            "1.2.3"
-        );
-        assert!(capture("exit 3", &dir, &[], Duration::from_secs(5))
-            .unwrap_err()
-            .contains("failed"));
+        assert_eq!(capture("echo ' 1.2.3 '", &dir, &[], Duration::from_secs(5)).unwrap(), "1.2.3");
+        assert!(capture("exit 3", &dir, &[], Duration::from_secs(5)).unwrap_err().contains("failed"));
         let env = vec![("X_TEST_VALUE".to_string(), "v9".to_string())];
-        assert_eq!(
-            capture("echo $X_TEST_VALUE", &dir, &env, Duration::from_secs(5)).unwrap(),
-            "v9"
-        );
+        assert_eq!(capture("echo $X_TEST_VALUE", &dir, &env, Duration::from_secs(5)).unwrap(), "v9");
     }
 
     #[test]

@@ -40,30 +40,15 @@ pub struct ServerSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error("cannot start app '{name}' ({command}): {source}")]
-    Spawn {
-        name: String,
-        command: String,
-        source: std::io::Error,
-    },
+    Spawn { name: String, command: String, source: std::io::Error },
     #[error("cannot create log file {path}: {source}")]
     Log { path: PathBuf, source: std::io::Error },
     #[error(
         "app '{name}' exited ({status}) before it was ready; its log ({log}) ends with:\n```\n{tail}\n```"
     )]
-    ExitedEarly {
-        name: String,
-        status: String,
-        log: PathBuf,
-        tail: String,
-    },
+    ExitedEarly { name: String, status: String, log: PathBuf, tail: String },
     #[error("app '{name}' was not ready on 127.0.0.1:{port} within {secs} s (health check never answered 200); its log ({log}) ends with:\n```\n{tail}\n```")]
-    NotReady {
-        name: String,
-        port: u16,
-        secs: u64,
-        log: PathBuf,
-        tail: String,
-    },
+    NotReady { name: String, port: u16, secs: u64, log: PathBuf, tail: String },
     #[error("no free port on 127.0.0.1: {0}")]
     Port(std::io::Error),
     #[error("interrupted while starting app '{name}'")]
@@ -91,14 +76,10 @@ impl Server {
         if let Some(dir) = spec.log_path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        let log = File::create(&spec.log_path).map_err(|source| ServerError::Log {
-            path: spec.log_path.clone(),
-            source,
-        })?;
-        let log2 = log.try_clone().map_err(|source| ServerError::Log {
-            path: spec.log_path.clone(),
-            source,
-        })?;
+        let log = File::create(&spec.log_path)
+            .map_err(|source| ServerError::Log { path: spec.log_path.clone(), source })?;
+        let log2 =
+            log.try_clone().map_err(|source| ServerError::Log { path: spec.log_path.clone(), source })?;
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg(&spec.command)
@@ -132,12 +113,7 @@ impl Server {
         })?;
         let pgid = child.id() as i32;
         registry::register(pgid);
-        Ok(Server {
-            spec,
-            child,
-            pgid,
-            exit: None,
-        })
+        Ok(Server { spec, child, pgid, exit: None })
     }
 
     /// Poll `is_ready` (e.g. a GET of the health path) until it says yes, the process exits,
@@ -162,9 +138,7 @@ impl Server {
                 return Ok(());
             }
             if stop.load(std::sync::atomic::Ordering::SeqCst) {
-                return Err(ServerError::Interrupted {
-                    name: self.spec.name.clone(),
-                });
+                return Err(ServerError::Interrupted { name: self.spec.name.clone() });
             }
             if Instant::now() >= deadline {
                 return Err(ServerError::NotReady {
@@ -242,11 +216,7 @@ impl Server {
         }
         // Wait (briefly) until the kernel has removed every group member and stray.
         let deadline = Instant::now() + Duration::from_secs(3);
-        let strays_alive = || {
-            crate::monitor::snapshot()
-                .iter()
-                .any(|p| strays.contains(&p.pid) && !p.zombie)
-        };
+        let strays_alive = || crate::monitor::snapshot().iter().any(|p| strays.contains(&p.pid) && !p.zombie);
         while (group_alive(self.pgid) || strays_alive()) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }

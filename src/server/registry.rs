@@ -11,10 +11,7 @@ static GROUPS: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
 
 /// Remember a live process group. Returns false when the table is full.
 pub(crate) fn register(pgid: i32) -> bool {
-    GROUPS.iter().any(|slot| {
-        slot.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-    })
+    GROUPS.iter().any(|slot| slot.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok())
 }
 
 /// Forget a process group once it is stopped.

@@ -56,14 +56,8 @@ fn drop_stops_the_server() {
 fn early_exit_is_reported_with_the_log_tail() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Server::spawn(spec("echo 'boom: address in use' >&2; exit 7", dir.path())).unwrap();
-    let err = s
-        .wait_ready(|_| false, &AtomicBool::new(false))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("exited") && err.contains("boom: address in use"),
-        "{err}"
-    );
+    let err = s.wait_ready(|_| false, &AtomicBool::new(false)).unwrap_err().to_string();
+    assert!(err.contains("exited") && err.contains("boom: address in use"), "{err}");
 }
 
 #[test]
@@ -71,10 +65,7 @@ fn never_ready_is_reported_with_the_log_tail_and_the_port() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Server::spawn(spec("echo 'starting slowly'; sleep 300", dir.path())).unwrap();
     let port = s.port();
-    let err = s
-        .wait_ready(|_| false, &AtomicBool::new(false))
-        .unwrap_err()
-        .to_string();
+    let err = s.wait_ready(|_| false, &AtomicBool::new(false)).unwrap_err().to_string();
     assert!(
         err.contains("not ready") && err.contains(&port.to_string()) && err.contains("starting slowly"),
         "{err}"

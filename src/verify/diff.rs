@@ -88,10 +88,7 @@ mod tests {
 
     #[test]
     fn paths_point_at_the_difference() {
-        let d = json_diff(
-            &json!({"a": [1, {"b": 2}], "x y": 1}),
-            &json!({"a": [1, {"b": 3}, 4]}),
-        );
+        let d = json_diff(&json!({"a": [1, {"b": 2}], "x y": 1}), &json!({"a": [1, {"b": 3}, 4]}));
         assert_eq!(
             d,
             vec![

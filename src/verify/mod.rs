@@ -15,11 +15,7 @@ const MAX_DIFFS: usize = 5;
 /// `Err` holds a readable reason: what was expected, what came back, and where they differ.
 pub fn check(expect: &Expect, request_body: &[u8], status: u16, body: &[u8]) -> Result<(), String> {
     if status != expect.status {
-        return Err(format!(
-            "expected status {}, got {status}; body: {}",
-            expect.status,
-            excerpt(body)
-        ));
+        return Err(format!("expected status {}, got {status}; body: {}", expect.status, excerpt(body)));
     }
     match &expect.body {
         ExpectBody::Any => Ok(()),
@@ -41,25 +37,14 @@ pub fn check(expect: &Expect, request_body: &[u8], status: u16, body: &[u8]) -> 
 }
 
 fn compare_json(expected: &serde_json::Value, body: &[u8], what: &str) -> Result<(), String> {
-    let got: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        format!(
-            "expected {what}, got a body that is not JSON ({e}): {}",
-            excerpt(body)
-        )
-    })?;
+    let got: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| format!("expected {what}, got a body that is not JSON ({e}): {}", excerpt(body)))?;
     let diffs = json_diff(expected, &got);
     if diffs.is_empty() {
         return Ok(());
     }
     let mut reason = format!("response differs from {what}: ");
-    reason.push_str(
-        &diffs
-            .iter()
-            .take(MAX_DIFFS)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
+    reason.push_str(&diffs.iter().take(MAX_DIFFS).cloned().collect::<Vec<_>>().join("; "));
     if diffs.len() > MAX_DIFFS {
         reason.push_str(&format!("; and {} more", diffs.len() - MAX_DIFFS));
     }
@@ -92,18 +77,9 @@ mod tests {
     #[test]
     fn echo_compares_by_value_not_bytes() {
         let sent = br#"{"a": 1, "b": [1.5, "x"]}"#;
-        assert!(check(
-            &expect(ExpectBody::Echo),
-            sent,
-            200,
-            br#"{"b":[1.5,"x"],"a":1.0}"#
-        )
-        .is_ok());
+        assert!(check(&expect(ExpectBody::Echo), sent, 200, br#"{"b":[1.5,"x"],"a":1.0}"#).is_ok());
         let err = check(&expect(ExpectBody::Echo), sent, 200, br#"{"ok":true}"#).unwrap_err();
-        assert!(
-            err.contains("$.a: missing") && err.contains("$.ok: unexpected"),
-            "{err}"
-        );
+        assert!(err.contains("$.a: missing") && err.contains("$.ok: unexpected"), "{err}");
     }
 
     #[test]
@@ -117,15 +93,10 @@ mod tests {
     #[test]
     fn wrong_status_and_text_are_reported() {
         let err = check(&expect(ExpectBody::Any), b"", 404, b"Not Found").unwrap_err();
-        assert!(
-            err.contains("expected status 200, got 404") && err.contains("Not Found"),
-            "{err}"
-        );
+        assert!(err.contains("expected status 200, got 404") && err.contains("Not Found"), "{err}");
         let e = expect(ExpectBody::Text("Hello, World!".into()));
         assert!(check(&e, b"", 200, b"Hello, World!").is_ok());
-        assert!(check(&e, b"", 200, b"Hello")
-            .unwrap_err()
-            .contains("expected text"));
+        assert!(check(&e, b"", 200, b"Hello").unwrap_err().contains("expected text"));
     }
 
     #[test]
@@ -137,10 +108,8 @@ mod tests {
 
     #[test]
     fn long_diffs_are_cut() {
-        let expected: serde_json::Value = (0..10)
-            .map(|i| (format!("k{i}"), json!(i)))
-            .collect::<serde_json::Map<_, _>>()
-            .into();
+        let expected: serde_json::Value =
+            (0..10).map(|i| (format!("k{i}"), json!(i))).collect::<serde_json::Map<_, _>>().into();
         let err = check(&expect(ExpectBody::Json(expected)), b"", 200, b"{}").unwrap_err();
         assert!(err.ends_with("and 5 more"), "{err}");
     }

@@ -16,22 +16,10 @@ const SUITES: &[(&str, &str)] = &[
 
 /// Fixture files, keyed by their path relative to `suites/`.
 const FIXTURES: &[(&str, &[u8])] = &[
-    (
-        "fixtures/json-small.json",
-        include_bytes!("../../suites/fixtures/json-small.json"),
-    ),
-    (
-        "fixtures/json-medium.json",
-        include_bytes!("../../suites/fixtures/json-medium.json"),
-    ),
-    (
-        "fixtures/json-large.json",
-        include_bytes!("../../suites/fixtures/json-large.json"),
-    ),
-    (
-        "fixtures/json-very-large.json",
-        include_bytes!("../../suites/fixtures/json-very-large.json"),
-    ),
+    ("fixtures/json-small.json", include_bytes!("../../suites/fixtures/json-small.json")),
+    ("fixtures/json-medium.json", include_bytes!("../../suites/fixtures/json-medium.json")),
+    ("fixtures/json-large.json", include_bytes!("../../suites/fixtures/json-large.json")),
+    ("fixtures/json-very-large.json", include_bytes!("../../suites/fixtures/json-very-large.json")),
 ];
 
 /// Names of the built-in suites.
@@ -41,20 +29,14 @@ pub fn names() -> Vec<&'static str> {
 
 /// The TOML text of a built-in suite.
 pub fn source(name: &str) -> Option<&'static str> {
-    SUITES
-        .iter()
-        .find(|(suite, _)| *suite == name)
-        .map(|(_, text)| *text)
+    SUITES.iter().find(|(suite, _)| *suite == name).map(|(_, text)| *text)
 }
 
 /// An embedded fixture by its path relative to the suite file (`fixtures/x.json`,
 /// also accepted as `./fixtures/x.json`).
 pub(crate) fn fixture(relative: &str) -> Option<&'static [u8]> {
     let relative = relative.strip_prefix("./").unwrap_or(relative);
-    FIXTURES
-        .iter()
-        .find(|(path, _)| *path == relative)
-        .map(|(_, bytes)| *bytes)
+    FIXTURES.iter().find(|(path, _)| *path == relative).map(|(_, bytes)| *bytes)
 }
 
 /// Paths of the embedded fixtures, for error messages.
@@ -73,17 +55,7 @@ mod tests {
 
     #[test]
     fn every_builtin_suite_parses() {
-        assert_eq!(
-            names(),
-            [
-                "all",
-                "json-bodies",
-                "path-params",
-                "query-params",
-                "forms",
-                "baseline"
-            ]
-        );
+        assert_eq!(names(), ["all", "json-bodies", "path-params", "query-params", "forms", "baseline"]);
         for name in names() {
             let suite = builtin(name);
             assert_eq!(suite.name, name);
@@ -122,12 +94,7 @@ mod tests {
     fn category_suites_equal_the_all_workloads_of_their_category() {
         let all = builtin("all");
         for category in ["json-bodies", "path-params", "query-params", "forms"] {
-            let expected: Vec<_> = all
-                .workloads
-                .iter()
-                .filter(|w| w.category == category)
-                .cloned()
-                .collect();
+            let expected: Vec<_> = all.workloads.iter().filter(|w| w.category == category).cloned().collect();
             assert!(!expected.is_empty(), "{category}");
             assert_eq!(builtin(category).workloads, expected, "{category}");
         }
@@ -179,10 +146,7 @@ mod tests {
         let all = builtin("all");
         assert_eq!(expected_json(&all, "path-int"), json!({"id": 42}));
         assert!(expected_json(&all, "path-int")["id"].is_i64());
-        assert_eq!(
-            expected_json(&all, "query-few"),
-            json!({"q": "search", "page": 1, "limit": 20})
-        );
+        assert_eq!(expected_json(&all, "query-few"), json!({"q": "search", "page": 1, "limit": 20}));
         let many = expected_json(&all, "query-many");
         let many = many.as_object().unwrap();
         assert_eq!(many.len(), 16);
@@ -195,19 +159,10 @@ mod tests {
             assert!(kind, "query-many {key} = {value}");
         }
         let baseline = builtin("baseline");
-        assert_eq!(
-            expected_json(&baseline, "json-hello"),
-            json!({"message": "Hello, World!"})
-        );
+        assert_eq!(expected_json(&baseline, "json-hello"), json!({"message": "Hello, World!"}));
         let plaintext = &baseline.workloads[0];
-        assert_eq!(
-            (plaintext.method.as_str(), plaintext.path.as_str()),
-            ("GET", "/plaintext")
-        );
-        assert_eq!(
-            plaintext.expect.body,
-            crate::workload::ExpectBody::Text("Hello, World!".into())
-        );
+        assert_eq!((plaintext.method.as_str(), plaintext.path.as_str()), ("GET", "/plaintext"));
+        assert_eq!(plaintext.expect.body, crate::workload::ExpectBody::Text("Hello, World!".into()));
     }
 
     /// Decodes `application/x-www-form-urlencoded` the way a server would.
@@ -251,10 +206,7 @@ mod tests {
                 "{}",
                 workload.name
             );
-            assert_eq!(
-                workload.content_type.as_deref(),
-                Some("application/x-www-form-urlencoded")
-            );
+            assert_eq!(workload.content_type.as_deref(), Some("application/x-www-form-urlencoded"));
         }
         let complex = &forms.workloads[1];
         assert_eq!(decode_form(&complex.body).len(), 18);

@@ -20,31 +20,17 @@ pub enum WorkloadError {
         "unknown workload '{name}' in suite '{suite}'; valid workloads: {}",
         .valid.join(", ")
     )]
-    UnknownWorkload {
-        name: String,
-        suite: String,
-        valid: Vec<String>,
-    },
+    UnknownWorkload { name: String, suite: String, valid: Vec<String> },
 
     /// The file is not valid TOML, or does not match the suite format
     /// (unknown key, wrong type, missing key).
     #[error("{file}:{line}:{column}: {message}")]
-    Syntax {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { file: String, line: usize, column: usize, message: String },
 
     /// Well-formed TOML whose content breaks a rule of the suite format
     /// (duplicate name, bad method, missing body file, ...).
     #[error("{file}:{line}:{column}: {message}")]
-    Invalid {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Invalid { file: String, line: usize, column: usize, message: String },
 
     /// The suite file itself could not be read.
     #[error("cannot read suite file '{}': {source}", .path.display())]
@@ -57,10 +43,7 @@ pub enum WorkloadError {
 
 impl WorkloadError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        WorkloadError::Io {
-            path: path.into(),
-            source: Arc::new(source),
-        }
+        WorkloadError::Io { path: path.into(), source: Arc::new(source) }
     }
 }
 
@@ -90,12 +73,7 @@ impl Locator<'_> {
     /// An `Invalid` error at the start of `span`.
     pub fn invalid(&self, span: Range<usize>, message: impl Into<String>) -> WorkloadError {
         let (line, column) = line_column(self.text, span.start);
-        WorkloadError::Invalid {
-            file: self.file.to_string(),
-            line,
-            column,
-            message: message.into(),
-        }
+        WorkloadError::Invalid { file: self.file.to_string(), line, column, message: message.into() }
     }
 
     /// A `Syntax` error from the TOML parser; errors without a span point at 1:1.
@@ -153,10 +131,7 @@ mod tests {
             "suites/x.toml",
             std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         );
-        assert_eq!(
-            error.to_string(),
-            "cannot read suite file 'suites/x.toml': no such file"
-        );
+        assert_eq!(error.to_string(), "cannot read suite file 'suites/x.toml': no such file");
         assert!(std::error::Error::source(&error).is_some());
     }
 }

@@ -178,10 +178,7 @@ mod tests {
             headers: RawHeaders,
         }
         let h: H = toml::from_str("headers = { \"X-B\" = \"2\", \"X-A\" = \"1\" }").unwrap();
-        assert_eq!(
-            h.headers.0,
-            [("X-B".into(), "2".into()), ("X-A".into(), "1".into())]
-        );
+        assert_eq!(h.headers.0, [("X-B".into(), "2".into()), ("X-A".into(), "1".into())]);
         assert!(toml::from_str::<H>("headers = { \"X-A\" = 1 }").is_err());
     }
 }

@@ -153,14 +153,7 @@ mod tests {
     fn builtin_names_are_the_six_seed_and_baseline_suites() {
         assert_eq!(
             builtin_names(),
-            [
-                "all",
-                "json-bodies",
-                "path-params",
-                "query-params",
-                "forms",
-                "baseline"
-            ]
+            ["all", "json-bodies", "path-params", "query-params", "forms", "baseline"]
         );
         assert_eq!(load_suite("baseline").unwrap().workloads.len(), 2);
     }
@@ -186,9 +179,7 @@ mod tests {
     fn select_keeps_the_given_order_and_drops_repeats() {
         let suite = load_suite("path-params").unwrap();
         assert_eq!(suite.select(&[]).unwrap(), suite.workloads);
-        let chosen = suite
-            .select(&["path-int".into(), "path-simple".into(), "path-int".into()])
-            .unwrap();
+        let chosen = suite.select(&["path-int".into(), "path-simple".into(), "path-int".into()]).unwrap();
         assert_eq!(names(&chosen), ["path-int", "path-simple"]);
     }
 
@@ -238,13 +229,7 @@ json_file = "expected.json"
         assert_eq!(w.body, br#"{"id": 1}"#);
         assert_eq!(w.payload_size_bytes(), 9);
         assert_eq!(w.weight, 3);
-        assert_eq!(
-            w.headers,
-            [
-                ("X-Source".into(), "bench".into()),
-                ("X-Trace".into(), "1".into())
-            ]
-        );
+        assert_eq!(w.headers, [("X-Source".into(), "bench".into()), ("X-Trace".into(), "1".into())]);
         assert_eq!(w.expect.status, 201);
         assert_eq!(w.expect.body, ExpectBody::Json(serde_json::json!({"ok": true})));
     }

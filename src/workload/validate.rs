@@ -92,10 +92,8 @@ fn build_workload(
     first_seen: &mut HashMap<String, Range<usize>>,
 ) -> Result<Workload, WorkloadError> {
     let name = raw.name.get_ref();
-    let name_ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let name_ok =
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if !name_ok {
         return Err(at.invalid(
             raw.name.span(),
@@ -126,10 +124,9 @@ fn build_workload(
     }
     let path = raw.path.get_ref();
     if !path.starts_with('/') {
-        return Err(at.invalid(
-            raw.path.span(),
-            format!("path '{path}' must start with '/', e.g. \"/{path}\""),
-        ));
+        return Err(
+            at.invalid(raw.path.span(), format!("path '{path}' must start with '/', e.g. \"/{path}\""))
+        );
     }
     if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(at.invalid(
@@ -143,19 +140,12 @@ fn build_workload(
     let headers = check_headers(at, &raw)?;
     let weight = match &raw.weight {
         None => 1,
-        Some(w) => u32::try_from(*w.get_ref())
-            .ok()
-            .filter(|&w| w >= 1)
-            .ok_or_else(|| {
-                at.invalid(
-                    w.span(),
-                    format!(
-                        "weight {} is out of range; use an integer from 1 to {}",
-                        w.get_ref(),
-                        u32::MAX
-                    ),
-                )
-            })?,
+        Some(w) => u32::try_from(*w.get_ref()).ok().filter(|&w| w >= 1).ok_or_else(|| {
+            at.invalid(
+                w.span(),
+                format!("weight {} is out of range; use an integer from 1 to {}", w.get_ref(), u32::MAX),
+            )
+        })?,
     };
 
     let body = match (&raw.body, &raw.body_file) {
@@ -166,9 +156,9 @@ fn build_workload(
             ))
         }
         (Some(body), None) => body.get_ref().as_bytes().to_vec(),
-        (None, Some(file)) => fixtures
-            .read("body_file", file.get_ref())
-            .map_err(|message| at.invalid(file.span(), message))?,
+        (None, Some(file)) => {
+            fixtures.read("body_file", file.get_ref()).map_err(|message| at.invalid(file.span(), message))?
+        }
         (None, None) => Vec::new(),
     };
     let expect = build_expect(raw.expect.as_ref(), &raw, &body, at, fixtures)?;
@@ -239,22 +229,13 @@ fn build_expect(
     fixtures: Fixtures,
 ) -> Result<Expect, WorkloadError> {
     let Some(expect) = expect else {
-        return Ok(Expect {
-            status: 200,
-            body: ExpectBody::Any,
-        });
+        return Ok(Expect { status: 200, body: ExpectBody::Any });
     };
     let status = match &expect.status {
         None => 200,
-        Some(s) => u16::try_from(*s.get_ref())
-            .ok()
-            .filter(|s| (100..=599).contains(s))
-            .ok_or_else(|| {
-                at.invalid(
-                    s.span(),
-                    format!("status {} is not an HTTP status; use 100 to 599", s.get_ref()),
-                )
-            })?,
+        Some(s) => u16::try_from(*s.get_ref()).ok().filter(|s| (100..=599).contains(s)).ok_or_else(|| {
+            at.invalid(s.span(), format!("status {} is not an HTTP status; use 100 to 599", s.get_ref()))
+        })?,
     };
 
     // Which kinds are set, in file order, so that the error points at the later one.
@@ -280,11 +261,7 @@ fn build_expect(
 
     let name = workload.name.get_ref();
     let body_kind = if let Some(echo) = echo {
-        let body_span = workload
-            .body
-            .as_ref()
-            .or(workload.body_file.as_ref())
-            .map(Spanned::span);
+        let body_span = workload.body.as_ref().or(workload.body_file.as_ref()).map(Spanned::span);
         let Some(body_span) = body_span.filter(|_| !body.is_empty()) else {
             return Err(at.invalid(
                 echo.span(),
@@ -301,14 +278,10 @@ fn build_expect(
     } else if let Some(json) = &expect.json {
         ExpectBody::Json(toml_to_json(json.get_ref(), "expect.json").map_err(|m| at.invalid(json.span(), m))?)
     } else if let Some(file) = &expect.json_file {
-        let bytes = fixtures
-            .read("json_file", file.get_ref())
-            .map_err(|message| at.invalid(file.span(), message))?;
+        let bytes =
+            fixtures.read("json_file", file.get_ref()).map_err(|message| at.invalid(file.span(), message))?;
         let value = serde_json::from_slice(&bytes).map_err(|e| {
-            at.invalid(
-                file.span(),
-                format!("json_file '{}' is not valid JSON: {e}", file.get_ref()),
-            )
+            at.invalid(file.span(), format!("json_file '{}' is not valid JSON: {e}", file.get_ref()))
         })?;
         ExpectBody::Json(value)
     } else if let Some(text) = &expect.text {
@@ -316,10 +289,7 @@ fn build_expect(
     } else {
         ExpectBody::Any
     };
-    Ok(Expect {
-        status,
-        body: body_kind,
-    })
+    Ok(Expect { status, body: body_kind })
 }
 
 #[cfg(test)]
@@ -346,17 +316,7 @@ mod tests {
     fn unknown_key_points_at_the_key() {
         let text = "name = \"t\"\n[[workloads]]\nname = \"a\"\nmethd = \"GET\"\n";
         let error = parse(text).unwrap_err();
-        assert!(
-            matches!(
-                error,
-                WorkloadError::Syntax {
-                    line: 4,
-                    column: 1,
-                    ..
-                }
-            ),
-            "{error:?}"
-        );
+        assert!(matches!(error, WorkloadError::Syntax { line: 4, column: 1, .. }), "{error:?}");
         let message = error.to_string();
         assert!(
             message.starts_with("suites/x.toml:4:1: unknown field `methd`, expected one of `name`"),
@@ -368,24 +328,15 @@ mod tests {
     #[test]
     fn unknown_key_in_expect_and_top_level_are_errors() {
         let message = error(&one("[workloads.expect]\nstatuss = 200\n"));
-        assert!(
-            message.starts_with("suites/x.toml:10:1: unknown field `statuss`"),
-            "{message}"
-        );
+        assert!(message.starts_with("suites/x.toml:10:1: unknown field `statuss`"), "{message}");
         let message = error("nme = \"t\"\n");
-        assert!(
-            message.starts_with("suites/x.toml:1:1: unknown field `nme`"),
-            "{message}"
-        );
+        assert!(message.starts_with("suites/x.toml:1:1: unknown field `nme`"), "{message}");
     }
 
     #[test]
     fn syntax_errors_and_wrong_types_carry_line_and_column() {
         let message = error("name = \"t\"\n[[workloads]\n");
-        assert!(
-            message.starts_with("suites/x.toml:2:12: invalid table header"),
-            "{message}"
-        );
+        assert!(message.starts_with("suites/x.toml:2:12: invalid table header"), "{message}");
         assert!(!message.contains('\n'), "{message}");
         let message = error(&one("headers = { a = 1 }\n"));
         assert!(
@@ -393,10 +344,7 @@ mod tests {
             "{message}"
         );
         let message = error(&format!("{HEAD}name = \"a\"\n"));
-        assert!(
-            message.starts_with("suites/x.toml:4:1: missing field `category`"),
-            "{message}"
-        );
+        assert!(message.starts_with("suites/x.toml:4:1: missing field `category`"), "{message}");
     }
 
     #[test]
@@ -432,14 +380,10 @@ mod tests {
         let message = error(&one("body_file = \"fixtures/nope.json\"\n"));
         assert!(message.starts_with("suites/x.toml:9:13: no embedded fixture 'fixtures/nope.json' for body_file; embedded fixtures: fixtures/json-small.json"), "{message}");
         let dir = tempfile::tempdir().unwrap();
-        let error = build_suite(
-            &one("body_file = \"nope.json\"\n"),
-            "x.toml",
-            "x.toml",
-            Fixtures::Dir(dir.path()),
-        )
-        .unwrap_err()
-        .to_string();
+        let error =
+            build_suite(&one("body_file = \"nope.json\"\n"), "x.toml", "x.toml", Fixtures::Dir(dir.path()))
+                .unwrap_err()
+                .to_string();
         assert!(
             error.starts_with("x.toml:9:13: cannot read body_file 'nope.json' (resolved to '"),
             "{error}"
@@ -471,10 +415,7 @@ mod tests {
             "suites/x.toml:7:10: unknown method 'get'; valid methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"
         );
         let text = one("").replace("\"/a\"", "\"a\"");
-        assert_eq!(
-            error(&text),
-            "suites/x.toml:8:8: path 'a' must start with '/', e.g. \"/a\""
-        );
+        assert_eq!(error(&text), "suites/x.toml:8:8: path 'a' must start with '/', e.g. \"/a\"");
         let text = one("").replace("\"/a\"", "\"/a b\"");
         assert!(error(&text).contains("percent-encode"));
     }
@@ -515,10 +456,8 @@ mod tests {
 
     #[test]
     fn inline_json_converts_and_datetimes_are_rejected() {
-        let suite = parse(&one(
-            "[workloads.expect]\njson = { id = 42, price = 2.5, tags = [\"x\"] }\n",
-        ))
-        .unwrap();
+        let suite =
+            parse(&one("[workloads.expect]\njson = { id = 42, price = 2.5, tags = [\"x\"] }\n")).unwrap();
         let ExpectBody::Json(value) = &suite.workloads[0].expect.body else {
             panic!("expected json");
         };
@@ -534,18 +473,10 @@ mod tests {
     #[test]
     fn headers_are_checked() {
         let message = error(&one("headers = { \"Content-Length\" = \"3\" }\n"));
-        assert!(
-            message.contains("Content-Length' is computed from the body"),
-            "{message}"
-        );
+        assert!(message.contains("Content-Length' is computed from the body"), "{message}");
         let message = error(&one("headers = { \"X Y\" = \"3\" }\n"));
-        assert!(
-            message.starts_with("suites/x.toml:9:11: invalid header name 'X Y'"),
-            "{message}"
-        );
-        let message = error(&one(
-            "content_type = \"a/b\"\nheaders = { \"content-type\" = \"c/d\" }\n",
-        ));
+        assert!(message.starts_with("suites/x.toml:9:11: invalid header name 'X Y'"), "{message}");
+        let message = error(&one("content_type = \"a/b\"\nheaders = { \"content-type\" = \"c/d\" }\n"));
         assert!(message.contains("Content-Type is set twice"), "{message}");
     }
 }

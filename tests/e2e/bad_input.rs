@@ -12,22 +12,33 @@ fn run(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn unknown_suite_lists_the_valid_ones() {
-    let (code, _, err) = run(&["run", "--framework", "mock-ok", "--apps", "tests/apps", "--suite", "jsn-bodies"]);
+    let (code, _, err) =
+        run(&["run", "--framework", "mock-ok", "--apps", "tests/apps", "--suite", "jsn-bodies"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("'jsn-bodies'") && err.contains("all, json-bodies"), "{err}");
 }
 
 #[test]
 fn unknown_workload_lists_the_valid_ones() {
-    let (code, _, err) =
-        run(&["run", "--framework", "mock-ok", "--apps", "tests/apps", "--suite", "baseline", "--workload", "plain"]);
+    let (code, _, err) = run(&[
+        "run",
+        "--framework",
+        "mock-ok",
+        "--apps",
+        "tests/apps",
+        "--suite",
+        "baseline",
+        "--workload",
+        "plain",
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("'plain'") && err.contains("plaintext") && err.contains("json-hello"), "{err}");
 }
 
 #[test]
 fn unknown_app_lists_the_valid_ones() {
-    let (code, _, err) = run(&["run", "--framework", "mock-okk", "--apps", "tests/apps", "--suite", "baseline"]);
+    let (code, _, err) =
+        run(&["run", "--framework", "mock-okk", "--apps", "tests/apps", "--suite", "baseline"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("'mock-okk'") && err.contains("mock-ok,"), "{err}");
 }
@@ -63,10 +74,12 @@ fn bad_numbers_are_usage_errors() {
     let (code, _, err) = run(&["run", "--framework", "mock-ok", "--apps", "tests/apps", "--duration", "0"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--duration 0"), "{err}");
-    let (code, _, err) = run(&["run", "--framework", "mock-ok", "--apps", "tests/apps", "--concurrency", "0"]);
+    let (code, _, err) =
+        run(&["run", "--framework", "mock-ok", "--apps", "tests/apps", "--concurrency", "0"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--concurrency 0"), "{err}");
-    let (code, _, err) = run(&["run", "--framework", "mock-ok", "--apps", "tests/apps", "--loadgen-cpus", "x"]);
+    let (code, _, err) =
+        run(&["run", "--framework", "mock-ok", "--apps", "tests/apps", "--loadgen-cpus", "x"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("'x'"), "{err}");
 }

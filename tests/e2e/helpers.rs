@@ -62,7 +62,11 @@ impl Tag {
             if std::time::Instant::now() > deadline {
                 let names: Vec<String> = left
                     .iter()
-                    .map(|p| std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap_or_default().replace('\0', " "))
+                    .map(|p| {
+                        std::fs::read_to_string(format!("/proc/{p}/cmdline"))
+                            .unwrap_or_default()
+                            .replace('\0', " ")
+                    })
                     .collect();
                 panic!("processes left running: {left:?} {names:?}");
             }

@@ -45,8 +45,19 @@ fn apps_verify_passes_for_every_bundled_app() {
     let (stdout, err) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{err}");
     let expected = [
-        "axum-baseline", "actix-web", "spikard-rust", "spikard-python", "fastapi", "litestar", "robyn", "fastify",
-        "express", "hono", "node-http", "rack-puma", "sinatra-puma",
+        "axum-baseline",
+        "actix-web",
+        "spikard-rust",
+        "spikard-python",
+        "fastapi",
+        "litestar",
+        "robyn",
+        "fastify",
+        "express",
+        "hono",
+        "node-http",
+        "rack-puma",
+        "sinatra-puma",
     ];
     for app in expected {
         let row = stdout.lines().find(|l| l.split_whitespace().next() == Some(app));
