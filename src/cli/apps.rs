@@ -123,7 +123,7 @@ fn setup(apps: &[App], force: bool, quiet: bool) -> anyhow::Result<i32> {
 
 fn verify(apps: &[App], workloads: &[Workload], workers: u32, quiet: bool) -> anyhow::Result<i32> {
     let stop = crate::server::stop_flag();
-    let progress = StderrProgress { quiet };
+    let progress = StderrProgress::new(quiet);
     let mut t = Table::new(&["app", "valid", "invalid", "failed"], &[1, 2, 3]);
     let mut problems = Vec::new();
     for a in apps {

@@ -115,7 +115,7 @@ pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
         repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
     };
     let stop = crate::server::stop_flag();
-    let progress = StderrProgress { quiet };
+    let progress = StderrProgress::new(quiet);
     let result = execute(&plan, &progress, &stop)?;
     emit(&result, &args.load, quiet)?;
     Ok(exit_of(&result))
