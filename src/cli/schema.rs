@@ -4,13 +4,13 @@ use clap::Args;
 
 use super::Usage;
 
-/// Schemas that exist now; `compare`, `check` and `suite` arrive with their commands.
-pub const AVAILABLE: &[&str] = &["run", "profile", "app"];
+/// Schemas that exist now; `check` and `suite` arrive with their commands.
+pub const AVAILABLE: &[&str] = &["run", "profile", "compare", "app"];
 
 /// `schema` flags.
 #[derive(Debug, Clone, Args)]
 pub struct SchemaArgs {
-    /// run, profile or app.
+    /// run, profile, compare or app.
     pub name: String,
 }
 
@@ -18,6 +18,7 @@ pub struct SchemaArgs {
 pub fn schema_text(name: &str) -> Option<String> {
     match name {
         "run" | "profile" => Some(crate::schema::run_result_schema()),
+        "compare" => Some(crate::schema::compare_result_schema()),
         "app" => Some(
             serde_json::to_string_pretty(&schemars::schema_for!(crate::app::Manifest))
                 .expect("schema serialises")
@@ -34,7 +35,7 @@ pub fn run(args: SchemaArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         None => Err(Usage(format!(
-            "unknown schema '{}'; available: {} (compare, check and suite arrive with their commands)",
+            "unknown schema '{}'; available: {} (check and suite arrive with their commands)",
             args.name,
             AVAILABLE.join(", ")
         ))

@@ -3,10 +3,12 @@
 //! Field names follow the original design so that existing tooling keeps working; new
 //! fields are only ever added beside them.
 
+mod compare;
 mod io;
 mod result;
 
 pub use io::{read_result, write_atomic, ReadError, SCHEMA_VERSION};
+pub use compare::*;
 pub use result::*;
 
 use schemars::schema_for;
@@ -14,4 +16,9 @@ use schemars::schema_for;
 /// JSON Schema of the run/profile result file, pretty-printed.
 pub fn run_result_schema() -> String {
     serde_json::to_string_pretty(&schema_for!(RunResult)).expect("a schema always serialises") + "\n"
+}
+
+/// JSON Schema of the compare result file, pretty-printed.
+pub fn compare_result_schema() -> String {
+    serde_json::to_string_pretty(&schema_for!(CompareResult)).expect("a schema always serialises") + "\n"
 }

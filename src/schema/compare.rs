@@ -1,0 +1,174 @@
+//! The compare result (`"mode": "compare"`): several frameworks, same workloads, rounds.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Configuration, Endpoint, Latency, Measurement, Metadata, Mode, Resources, Throughput, WorkloadStatus};
+
+/// A `compare` result file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CompareResult {
+    pub mode: Mode,
+    pub schema_version: u32,
+    /// False when interrupted (Ctrl-C) before every planned round was measured.
+    pub complete: bool,
+    /// Run metadata; `framework`, `language`, `version`, `runtime` are null (see `frameworks`).
+    pub metadata: Metadata,
+    pub configuration: CompareConfiguration,
+    pub frameworks: Vec<FrameworkInfo>,
+    pub suites: Vec<CompareSuite>,
+    pub summary: CompareSummary,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// Load options plus the compare-only ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CompareConfiguration {
+    #[serde(flatten)]
+    pub load: Configuration,
+    /// Rounds asked for (`--rounds`), the minimum with `--target-precision`.
+    pub rounds: u32,
+    /// Rounds actually measured.
+    pub rounds_completed: u32,
+    pub alpha: f64,
+    /// Differences below this many percent are "no meaningful difference".
+    pub noise_floor_percent: f64,
+    /// `--target-precision`: wanted half-width of every ranked ratio CI, percent.
+    pub target_precision_percent: Option<f64>,
+    pub max_rounds: Option<u32>,
+    /// Widest half-width (percent) of the ranked ratio CIs at the end, `null` with fewer than 2 rounds.
+    pub precision_reached_percent: Option<f64>,
+    /// The order of frameworks in each round (rotated round by round).
+    pub round_orders: Vec<Vec<String>>,
+}
+
+/// One compared framework.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FrameworkInfo {
+    pub name: String,
+    pub version: Option<String>,
+    pub language: Option<String>,
+    pub runtime: Option<String>,
+    pub app_dir: Option<String>,
+    /// `ok`, or `failed` when the app could not be set up or started (then `reason`).
+    pub status: WorkloadStatus,
+    pub reason: Option<String>,
+}
+
+/// One suite's compared workloads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CompareSuite {
+    pub name: String,
+    pub workloads: Vec<CompareWorkload>,
+}
+
+/// One workload across frameworks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CompareWorkload {
+    pub name: String,
+    pub category: String,
+    pub payload_size_bytes: u64,
+    pub endpoint: Endpoint,
+    pub results: Vec<FrameworkResult>,
+    /// `null` when the workload is not ranked (some framework is invalid or failed on it).
+    pub comparison: Option<Comparison>,
+    /// Why the workload is not ranked: framework → reason.
+    #[serde(default)]
+    pub unranked_because: BTreeMap<String, String>,
+}
+
+/// One framework on one workload, over every round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FrameworkResult {
+    pub framework: String,
+    pub status: WorkloadStatus,
+    pub reason: Option<String>,
+    /// Mean over rounds (requests and bytes per second), totals summed.
+    pub throughput: Option<Throughput>,
+    /// From the latency histograms of all rounds merged.
+    pub latency: Option<Latency>,
+    /// Mean of the rounds' averages, highest peak.
+    pub resources: Option<Resources>,
+    /// Per-round requests per second: the samples of the statistics.
+    pub samples: Vec<f64>,
+    /// 95 % confidence interval of the mean requests per second (t distribution); `null` below 2 rounds.
+    pub requests_per_sec_ci: Option<Interval>,
+    /// Every round's full measurement, in round order.
+    pub rounds: Vec<Measurement>,
+}
+
+/// A closed interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+/// The verdict on one ranked workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Comparison {
+    /// The fastest framework when it is significantly (and meaningfully) faster than every other; else `null`.
+    pub winner: Option<String>,
+    /// Fastest by mean throughput, significant or not.
+    pub fastest: String,
+    /// `"A_vs_B"`: mean req/s of A ÷ mean req/s of B, for every ordered pair.
+    pub performance_ratios: BTreeMap<String, f64>,
+    /// `"A_vs_B"`: the test of A against B (one entry per unordered pair, A the faster).
+    pub statistical_significance: BTreeMap<String, Significance>,
+    /// `"A_vs_B"`: p50 and p99 latency of A ÷ those of B.
+    pub latency_ratios: BTreeMap<String, LatencyRatio>,
+}
+
+/// Welch's t-test of one pair and its estimates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Significance {
+    /// Two-sided p-value; `null` when it cannot be computed (fewer than 2 rounds each, or no variance).
+    pub p_value: Option<f64>,
+    /// Holm–Bonferroni adjusted over every test of the run.
+    pub adjusted_p_value: Option<f64>,
+    /// adjusted p < alpha.
+    pub significant: bool,
+    /// significant and the difference is above the noise floor.
+    pub meaningful: bool,
+    /// `"welch_t"`.
+    pub test: String,
+    pub degrees_of_freedom: Option<f64>,
+    /// 95 % CI of the difference of means (A − B), requests per second.
+    pub confidence_interval: Option<Interval>,
+    /// 95 % CI of the ratio A/B (Fieller).
+    pub ratio_confidence_interval: Option<Interval>,
+    /// Hedges' g (A − B over the pooled standard deviation, small-sample corrected).
+    pub effect_size: Option<f64>,
+    /// Plain words: "A is 12.3 % faster (p = 0.001)", "no significant difference", …
+    pub verdict: String,
+}
+
+/// Latency ratios of a pair (A ÷ B; below 1 means A answers faster).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LatencyRatio {
+    pub p50_ratio: Option<f64>,
+    pub p99_ratio: Option<f64>,
+}
+
+/// Run-wide verdicts.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct CompareSummary {
+    /// Highest geometric mean of throughput ratios over ranked workloads; `null` with none ranked.
+    pub overall_winner: Option<String>,
+    /// How much faster the overall winner is than the runner-up, geometric mean, percent.
+    pub avg_performance_gain: Option<f64>,
+    /// `"A_vs_B"`: geometric mean over ranked workloads of A/B.
+    pub geometric_mean_ratios: BTreeMap<String, f64>,
+    /// Workloads with a significant winner, per framework (every framework listed).
+    pub workloads_won: BTreeMap<String, u32>,
+    /// category → the framework with the highest geometric mean in it.
+    pub category_winners: BTreeMap<String, String>,
+    pub ranked_workloads: u32,
+    pub unranked_workloads: u32,
+    /// Ranked workloads without a significant winner.
+    pub ties: u32,
+    pub total_duration_secs: f64,
+}
