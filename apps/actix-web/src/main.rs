@@ -1,0 +1,244 @@
+//! actix-web benchmark app for benchmark-harness.
+//!
+//! actix-web 4 with `.workers(workers)` (one single-threaded runtime per worker
+//! thread, actix's model) from `--workers` (or `WORKERS`). Listens on 127.0.0.1
+//! only, no Logger middleware. actix-web's own signal handling stops the server
+//! on SIGTERM (graceful shutdown, bounded by `shutdown_timeout`).
+
+use std::collections::HashMap;
+
+use actix_web::{
+    get,
+    web::{self, Form, Json, Path, Query},
+    App, HttpResponse, HttpServer, Responder,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+// ---------- baseline ----------
+
+#[get("/health")]
+async fn health() -> impl Responder {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+#[get("/plaintext")]
+async fn plaintext() -> impl Responder {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("Hello, World!")
+}
+
+#[derive(Serialize)]
+struct Message {
+    message: &'static str,
+}
+
+#[get("/json")]
+async fn json_hello() -> Json<Message> {
+    Json(Message { message: "Hello, World!" })
+}
+
+// ---------- JSON bodies: parse as generic JSON, serialise it back ----------
+
+async fn json_echo(body: Json<Value>) -> Json<Value> {
+    body
+}
+
+// ---------- path parameters ----------
+
+#[derive(Serialize)]
+struct IdStr {
+    id: String,
+}
+
+#[get("/path/simple/{id}")]
+async fn path_simple(id: Path<String>) -> Json<IdStr> {
+    Json(IdStr { id: id.into_inner() })
+}
+
+#[derive(Deserialize, Serialize)]
+struct UserPost {
+    user_id: String,
+    post_id: String,
+}
+
+#[get("/path/multiple/{user_id}/{post_id}")]
+async fn path_multiple(p: Path<UserPost>) -> Json<UserPost> {
+    Json(p.into_inner())
+}
+
+#[derive(Deserialize, Serialize)]
+struct Deep {
+    org: String,
+    team: String,
+    project: String,
+    resource: String,
+    id: String,
+}
+
+#[get("/path/deep/{org}/{team}/{project}/{resource}/{id}")]
+async fn path_deep(p: Path<Deep>) -> Json<Deep> {
+    Json(p.into_inner())
+}
+
+#[derive(Serialize)]
+struct IdInt {
+    id: i64,
+}
+
+#[get("/path/int/{id}")]
+async fn path_int(id: Path<i64>) -> Json<IdInt> {
+    Json(IdInt { id: id.into_inner() })
+}
+
+#[derive(Serialize)]
+struct UuidOut {
+    uuid: String,
+}
+
+#[get("/path/uuid/{uuid}")]
+async fn path_uuid(uuid: Path<String>) -> Json<UuidOut> {
+    Json(UuidOut { uuid: uuid.into_inner() })
+}
+
+#[derive(Serialize)]
+struct DateOut {
+    date: String,
+}
+
+#[get("/path/date/{date}")]
+async fn path_date(date: Path<String>) -> Json<DateOut> {
+    Json(DateOut { date: date.into_inner() })
+}
+
+// ---------- query parameters (typed) ----------
+
+#[derive(Deserialize, Serialize)]
+struct QueryFew {
+    q: String,
+    page: u32,
+    limit: u32,
+}
+
+#[get("/query/few")]
+async fn query_few(q: Query<QueryFew>) -> Json<QueryFew> {
+    Json(q.into_inner())
+}
+
+#[derive(Deserialize, Serialize)]
+struct QueryMedium {
+    category: String,
+    tags: String,
+    min_price: f64,
+    max_price: f64,
+    sort: String,
+    order: String,
+    page: u32,
+    limit: u32,
+}
+
+#[get("/query/medium")]
+async fn query_medium(q: Query<QueryMedium>) -> Json<QueryMedium> {
+    Json(q.into_inner())
+}
+
+#[derive(Deserialize, Serialize)]
+struct QueryMany {
+    q: String,
+    page: u32,
+    limit: u32,
+    sort: String,
+    order: String,
+    filter: String,
+    category: String,
+    subcategory: String,
+    brand: String,
+    min_price: f64,
+    max_price: f64,
+    rating: u32,
+    verified: bool,
+    in_stock: bool,
+    shipping: String,
+    color: String,
+}
+
+#[get("/query/many")]
+async fn query_many(q: Query<QueryMany>) -> Json<QueryMany> {
+    Json(q.into_inner())
+}
+
+// ---------- urlencoded forms: any fields, decoded strings ----------
+
+async fn urlencoded(form: Form<HashMap<String, String>>) -> Json<HashMap<String, String>> {
+    Json(form.into_inner())
+}
+
+/// `--port N --workers N` (also `--port=N`), falling back to `PORT` / `WORKERS`.
+fn settings() -> (u16, usize) {
+    let mut port = std::env::var("PORT").ok();
+    let mut workers = std::env::var("WORKERS").ok();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let (key, inline) = match arg.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let slot = match key.as_str() {
+            "--port" => &mut port,
+            "--workers" => &mut workers,
+            other => {
+                eprintln!("unknown argument: {other}");
+                std::process::exit(2);
+            }
+        };
+        *slot = inline.or_else(|| args.next());
+    }
+    let port = port
+        .as_deref()
+        .unwrap_or("8000")
+        .parse()
+        .expect("--port must be a port number");
+    let workers = workers
+        .as_deref()
+        .unwrap_or("1")
+        .parse::<usize>()
+        .expect("--workers must be a positive integer")
+        .max(1);
+    (port, workers)
+}
+
+fn main() -> std::io::Result<()> {
+    let (port, workers) = settings();
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(|| {
+            App::new()
+                // The default JSON limit is 32 KiB; the very-large workload is ~150 KiB.
+                .app_data(web::JsonConfig::default().limit(4 * 1024 * 1024))
+                .app_data(web::FormConfig::default().limit(1024 * 1024))
+                .service(health)
+                .service(plaintext)
+                .service(json_hello)
+                .route("/json/small", web::post().to(json_echo))
+                .route("/json/medium", web::post().to(json_echo))
+                .route("/json/large", web::post().to(json_echo))
+                .route("/json/very-large", web::post().to(json_echo))
+                .service(path_simple)
+                .service(path_multiple)
+                .service(path_deep)
+                .service(path_int)
+                .service(path_uuid)
+                .service(path_date)
+                .service(query_few)
+                .service(query_medium)
+                .service(query_many)
+                .route("/urlencoded/simple", web::post().to(urlencoded))
+                .route("/urlencoded/complex", web::post().to(urlencoded))
+        })
+        .workers(workers)
+        .shutdown_timeout(1)
+        .bind(("127.0.0.1", port))?
+        .run()
+        .await
+    })
+}
