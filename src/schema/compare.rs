@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Configuration, Endpoint, Latency, Measurement, Metadata, Mode, Resources, Throughput, WorkloadStatus};
+use super::{
+    Configuration, Endpoint, Latency, Measurement, Metadata, Mode, Resources, Throughput, WorkloadStatus,
+};
 
 /// A `compare` result file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

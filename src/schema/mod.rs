@@ -7,8 +7,8 @@ mod compare;
 mod io;
 mod result;
 
-pub use io::{read_result, write_atomic, ReadError, SCHEMA_VERSION};
 pub use compare::*;
+pub use io::{read_result, write_atomic, ReadError, SCHEMA_VERSION};
 pub use result::*;
 
 use schemars::schema_for;
