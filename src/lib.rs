@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod compare;
 pub mod host;
 pub mod loadgen;
 pub mod monitor;
@@ -12,5 +13,6 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod server;
+pub mod stats;
 pub mod verify;
 pub mod workload;

@@ -3,9 +3,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod apps;
+mod compare;
 mod errors;
 mod options;
 mod progress;
+mod report;
 mod run;
 mod schema;
 mod suites;
@@ -30,6 +32,10 @@ pub struct Cli {
 pub enum Command {
     /// Measure one app (or a running URL) on a suite or some workloads.
     Run(run::RunArgs),
+    /// Compare several apps on the same workloads: interleaved rounds, statistics, reports.
+    Compare(compare::CompareArgs),
+    /// Re-render a saved result (run, profile or compare) as markdown or HTML.
+    Report(report::ReportArgs),
     /// The workload suites: list, show, validate.
     #[command(subcommand)]
     Suites(suites::SuitesCommand),
@@ -52,6 +58,8 @@ pub fn main() -> i32 {
     let quiet = cli.quiet;
     let result = match cli.command {
         Command::Run(args) => run::run(args, quiet),
+        Command::Compare(args) => compare::run(args, quiet),
+        Command::Report(args) => report::run(args),
         Command::Suites(cmd) => suites::run(cmd),
         Command::Apps(cmd) => apps::run(cmd, quiet),
         Command::Schema(args) => schema::run(args),

@@ -1,6 +1,9 @@
-//! Plain-text tables for the terminal.
+//! Plain-text tables for the terminal: the end-of-run table and the compact compare table.
+//!
+//! Pure: builds strings from the result types; the caller prints them.
 
-use crate::schema::{RunResult, WorkloadStatus};
+use super::view::{self, ratio, Verdict};
+use crate::schema::{CompareResult, RunResult, WorkloadStatus};
 
 /// A simple left/right-aligned text table.
 #[derive(Debug, Default, Clone)]
@@ -133,6 +136,82 @@ pub fn run_table(result: &RunResult) -> String {
     out
 }
 
+/// The compare table: per workload the frameworks ranked with req/s ± CI half-width and
+/// ratio to the best, the winner marked; then unranked workloads and the summary line.
+pub fn compare_table(r: &CompareResult) -> String {
+    let mut t =
+        Table::new(&["workload", "#", "framework", "req/s", "± 95% CI", "vs best", "verdict"], &[1, 3, 4, 5]);
+    let mut unranked = Vec::new();
+    for (suite, w) in view::workloads(r) {
+        if w.comparison.is_none() {
+            let why: Vec<String> = w
+                .unranked_because
+                .iter()
+                .map(|(f, why)| format!("{f} {}", why.split_whitespace().collect::<Vec<_>>().join(" ")))
+                .collect();
+            unranked.push(format!("- {suite}/{}: not ranked: {}", w.name, why.join("; ")));
+            continue;
+        }
+        for (i, row) in view::ranking(w).iter().enumerate() {
+            let mark = match row.verdict {
+                Verdict::Winner => "✓ winner".to_string(),
+                Verdict::Fastest => "≈ tie: no significant winner".to_string(),
+                Verdict::Level(_) => "≈".to_string(),
+                Verdict::Behind(_) | Verdict::Untested => String::new(),
+                Verdict::Unranked => status_word(row.result.status).to_string(),
+            };
+            t.row(vec![
+                if i == 0 { format!("{suite}/{}", w.name) } else { String::new() },
+                (i + 1).to_string(),
+                row.result.framework.clone(),
+                row.rps.map_or("-".into(), thousands),
+                row.ci_half.map_or("-".into(), |h| format!("± {}", thousands(h))),
+                row.ratio.map_or("-".into(), ratio),
+                mark,
+            ]);
+        }
+    }
+    let mut out = t.render();
+    if !unranked.is_empty() {
+        out.push('\n');
+        out.push_str(&unranked.join("\n"));
+        out.push('\n');
+    }
+    for f in r.frameworks.iter().filter(|f| f.status != WorkloadStatus::Ok) {
+        out.push_str(&format!(
+            "- {} failed: {}\n",
+            f.name,
+            f.reason.as_deref().unwrap_or("no reason recorded")
+        ));
+    }
+    let s = &r.summary;
+    out.push('\n');
+    match &s.overall_winner {
+        Some(w) => {
+            out.push_str(&format!("overall winner: {w}"));
+            if let Some(g) = s.avg_performance_gain {
+                out.push_str(&format!(", {g:.1}% faster than the runner-up (geometric mean)"));
+            }
+        }
+        None => out.push_str("no overall winner"),
+    }
+    out.push_str(&format!(
+        "; {} ranked workloads, {} won, {} tie{}, {} unranked\n",
+        s.ranked_workloads,
+        s.ranked_workloads.saturating_sub(s.ties),
+        s.ties,
+        if s.ties == 1 { "" } else { "s" },
+        s.unranked_workloads
+    ));
+    if !r.complete {
+        out.push_str(&format!(
+            "incomplete: interrupted after {} of {} rounds\n",
+            r.configuration.rounds_completed, r.configuration.rounds
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +229,25 @@ mod tests {
         t.row(vec!["long".into(), "1".into()]);
         t.row(vec!["x".into(), "100".into()]);
         assert_eq!(t.render(), "a       n\n----  ---\nlong    1\nx     100\n");
+    }
+
+    #[test]
+    fn report_console_compare_snapshot() {
+        let Ok(crate::report::AnyResult::Compare(c)) =
+            crate::report::read_any(&crate::report::fixtures::path("compare-3.json"))
+        else {
+            panic!("compare fixture")
+        };
+        insta::assert_snapshot!("compare_console", compare_table(&c));
+    }
+
+    #[test]
+    fn report_console_run_snapshot() {
+        let Ok(crate::report::AnyResult::Run(r)) =
+            crate::report::read_any(&crate::report::fixtures::path("run.json"))
+        else {
+            panic!("run fixture")
+        };
+        insta::assert_snapshot!("run_console", run_table(&r));
     }
 }

@@ -1,7 +1,26 @@
-//! Rendering results for people: console tables now; markdown and HTML come with compare.
+//! Rendering results for people: console tables, markdown (PR comments) and a
+//! self-contained HTML page with SVG charts.
 //!
-//! Reads only the result types, so any saved result can be rendered again.
+//! Reads only the result types, so any saved result can be rendered again; never prints.
 
+mod any;
 mod console;
+#[cfg(test)]
+pub(crate) mod fixtures;
+mod html;
+mod html_compare;
+mod markdown;
+mod markdown_compare;
+mod svg;
+mod view;
 
-pub use console::{run_table, thousands, Table};
+pub use any::{read_any, AnyResult};
+pub use console::{compare_table, run_table, thousands, Table};
+pub use html::HtmlReport;
+pub use markdown::MarkdownReport;
+
+/// A reporter: turns a result into the bytes of one output format.
+pub trait Report {
+    /// The whole document for `result`.
+    fn render(&self, result: &AnyResult) -> String;
+}

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{measurement_of, Event, Progress, RunPlan, Session};
+use hdrhistogram::Histogram;
+
+use super::{measurement_of, Event, LoadOptions, Progress, RunPlan, Session};
 use crate::loadgen::{self, LoadPlan, Pacing, Phase, RequestSpec, ResponseCheck};
 use crate::monitor::Monitor;
 use crate::schema::{Measurement, WorkloadResult, WorkloadStatus};
@@ -21,11 +23,13 @@ pub struct WorkloadOutcome {
     pub reason: Option<String>,
     pub verified: bool,
     pub results: Option<Measurement>,
+    /// The latency histogram (µs) of the measured window, for merging across rounds.
+    pub latency: Option<Histogram<u64>>,
 }
 
 impl WorkloadOutcome {
     fn new(status: WorkloadStatus, reason: Option<String>, verified: bool) -> Self {
-        WorkloadOutcome { status, reason, verified, results: None }
+        WorkloadOutcome { status, reason, verified, results: None, latency: None }
     }
 
     /// Write this outcome into the workload's result slot.
@@ -75,6 +79,25 @@ pub fn verify_answer(
     }
 }
 
+/// The response check for a workload whose answer was verified as `body`.
+pub fn check_for(workload: &Workload, body: Option<Vec<u8>>) -> ResponseCheck {
+    let json = matches!(workload.expect.body, ExpectBody::Echo | ExpectBody::Json(_));
+    match body {
+        Some(body) => ResponseCheck { expected_body: Some(body), body_every_n: BODY_CHECK_EVERY, json },
+        None => ResponseCheck { expected_body: None, body_every_n: 0, json: false },
+    }
+}
+
+/// Restart the server if it died since the last workload; `Err` holds the reason it could not be.
+pub fn ensure_running(session: &mut Session, workload: &str) -> Result<(), String> {
+    if session.server_died().is_some() {
+        session
+            .restart()
+            .map_err(|e| format!("the server could not be restarted for workload '{workload}': {e}"))?;
+    }
+    Ok(())
+}
+
 /// Verify, warm up and measure one workload. Never fails the whole run: a dead server or a
 /// wrong answer becomes this workload's status and reason.
 pub fn measure_workload(
@@ -89,14 +112,10 @@ pub fn measure_workload(
         progress.event(&Event::Failed { workload: name.clone(), reason: reason.clone() });
         WorkloadOutcome::new(WorkloadStatus::Failed, Some(reason), verified)
     };
-    if session.server_died().is_some() {
-        if let Err(e) = session.restart() {
-            return failed(format!("the server could not be restarted for workload '{name}': {e}"), false);
-        }
+    if let Err(reason) = ensure_running(session, &name) {
+        return failed(reason, false);
     }
-    let request = request_of(workload, session);
-    let mut check = ResponseCheck { expected_body: None, body_every_n: 0, json: false };
-    let json = matches!(workload.expect.body, ExpectBody::Echo | ExpectBody::Json(_));
+    let mut check = check_for(workload, None);
     if plan.verify {
         match verify_answer(session, workload, plan.load.timeout) {
             Err(AnswerError::NoAnswer(reason)) => return failed(reason, false),
@@ -104,26 +123,46 @@ pub fn measure_workload(
                 progress.event(&Event::Invalid { workload: name.clone(), reason: reason.clone() });
                 return WorkloadOutcome::new(WorkloadStatus::Invalid, Some(reason), true);
             }
-            Ok(body) => {
-                check = ResponseCheck { expected_body: Some(body), body_every_n: BODY_CHECK_EVERY, json }
-            }
+            Ok(body) => check = check_for(workload, Some(body)),
         }
     }
+    let mut out = measure_load(session, workload, check, &plan.load, progress, stop);
+    out.verified = plan.verify;
+    out
+}
+
+/// Warm up and measure one workload whose answer is already checked (or not to be).
+/// The monitor samples the server during the measured window only; a watcher ends the load
+/// early on Ctrl-C or when the server dies.
+pub fn measure_load(
+    session: &mut Session,
+    workload: &Workload,
+    check: ResponseCheck,
+    load: &LoadOptions,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) -> WorkloadOutcome {
+    let name = workload.name.clone();
+    let verified = check.expected_body.is_some();
+    let failed = |reason: String| {
+        progress.event(&Event::Failed { workload: name.clone(), reason: reason.clone() });
+        WorkloadOutcome::new(WorkloadStatus::Failed, Some(reason), verified)
+    };
     progress.event(&Event::Measuring {
         workload: name.clone(),
-        warmup_secs: plan.load.warmup.as_secs_f64(),
-        duration_secs: plan.load.duration.as_secs_f64(),
+        warmup_secs: load.warmup.as_secs_f64(),
+        duration_secs: load.duration.as_secs_f64(),
     });
     let load_plan = LoadPlan {
         target: session.target().clone(),
-        request,
-        connections: plan.load.concurrency,
-        pacing: plan.load.rate.map_or(Pacing::Closed, |per_sec| Pacing::FixedRate { per_sec }),
-        warmup: plan.load.warmup,
-        duration: plan.load.duration,
-        timeout: plan.load.timeout,
+        request: request_of(workload, session),
+        connections: load.concurrency,
+        pacing: load.rate.map_or(Pacing::Closed, |per_sec| Pacing::FixedRate { per_sec }),
+        warmup: load.warmup,
+        duration: load.duration,
+        timeout: load.timeout,
         threads: None,
-        cpus: plan.load.loadgen_cpus.clone(),
+        cpus: load.loadgen_cpus.clone(),
         check,
     };
     let ids = session.server_ids();
@@ -144,21 +183,18 @@ pub fn measure_workload(
     let _ = watcher.join();
     let resources = monitor.lock().ok().and_then(|mut m| m.take()).and_then(Monitor::finish);
     if let Some(reason) = session.server_died() {
-        return failed(
-            format!("the server exited during the measurement of workload '{name}': {reason}"),
-            plan.verify,
-        );
+        return failed(format!("the server exited during the measurement of workload '{name}': {reason}"));
     }
     if stop.load(Ordering::SeqCst) {
         return WorkloadOutcome::new(
             WorkloadStatus::Skipped,
             Some("interrupted (Ctrl-C) during the measurement".into()),
-            plan.verify,
+            verified,
         );
     }
     let report = match report {
         Ok(r) => r,
-        Err(e) => return failed(format!("load generation failed for workload '{name}': {e}"), plan.verify),
+        Err(e) => return failed(format!("load generation failed for workload '{name}': {e}")),
     };
     let mut notes = Vec::new();
     if !session.has_server() {
@@ -168,13 +204,13 @@ pub fn measure_workload(
             "resources: null because no 100 ms sample completed during the measured window".to_string(),
         );
     }
-    let measurement = measurement_of(&report, resources, plan.load.concurrency, notes);
+    let measurement = measurement_of(&report, resources, load.concurrency, notes);
     if measurement.throughput.successful_requests == 0 {
         let reason = format!(
             "no request succeeded during the measurement ({} failed: {:?})",
             measurement.throughput.failed_requests, measurement.errors
         );
-        let mut out = failed(reason, plan.verify);
+        let mut out = failed(reason);
         out.results = Some(measurement);
         return out;
     }
@@ -186,8 +222,9 @@ pub fn measure_workload(
     WorkloadOutcome {
         status: WorkloadStatus::Ok,
         reason: None,
-        verified: plan.verify,
+        verified,
         results: Some(measurement),
+        latency: Some(report.latency),
     }
 }
 

@@ -8,7 +8,10 @@ mod measure;
 mod session;
 
 pub use convert::{latency_of, measurement_of};
-pub use measure::{measure_workload, request_of, verify_answer, AnswerError, WorkloadOutcome};
+pub use measure::{
+    check_for, ensure_running, measure_load, measure_workload, request_of, verify_answer, AnswerError,
+    WorkloadOutcome,
+};
 pub use session::{Session, SessionError};
 
 use std::sync::atomic::{AtomicBool, Ordering};

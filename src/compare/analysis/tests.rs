@@ -1,0 +1,176 @@
+use super::*;
+use crate::schema::{Endpoint, FrameworkResult};
+
+fn result(framework: &str, samples: &[f64], status: WorkloadStatus) -> FrameworkResult {
+    FrameworkResult {
+        framework: framework.into(),
+        status,
+        reason: (status != WorkloadStatus::Ok).then(|| format!("{framework} answered wrongly")),
+        throughput: None,
+        latency: None,
+        resources: None,
+        samples: samples.to_vec(),
+        requests_per_sec_ci: None,
+        rounds: vec![],
+    }
+}
+
+fn workload(name: &str, category: &str, results: Vec<FrameworkResult>) -> CompareWorkload {
+    CompareWorkload {
+        name: name.into(),
+        category: category.into(),
+        payload_size_bytes: 0,
+        endpoint: Endpoint { method: "GET".into(), path: "/".into() },
+        results,
+        comparison: None,
+        unranked_because: BTreeMap::new(),
+    }
+}
+
+const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95 };
+const OK: WorkloadStatus = WorkloadStatus::Ok;
+
+fn names(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn a_clearly_faster_framework_wins() {
+    let mut w = workload(
+        "w1",
+        "c",
+        vec![
+            result("a", &[1000.0, 1010.0, 990.0, 1005.0, 995.0], OK),
+            result("b", &[800.0, 810.0, 790.0, 805.0, 795.0], OK),
+            result("c", &[500.0, 505.0, 495.0, 502.0, 498.0], OK),
+        ],
+    );
+    let summary = analyze(&mut [&mut w], &names(&["a", "b", "c"]), S);
+    let c = w.comparison.as_ref().unwrap();
+    assert_eq!(c.winner.as_deref(), Some("a"));
+    assert_eq!(c.fastest, "a");
+    assert_eq!(c.performance_ratios["a_vs_b"], 1.25);
+    assert_eq!(c.performance_ratios["b_vs_a"], 0.8);
+    assert_eq!(c.statistical_significance.len(), 3, "one test per unordered pair");
+    let ab = &c.statistical_significance["a_vs_b"];
+    assert!(ab.significant && ab.meaningful, "{ab:?}");
+    assert!(ab.adjusted_p_value.unwrap() >= ab.p_value.unwrap());
+    assert!(ab.verdict.starts_with("a is 25.0 % faster than b"), "{}", ab.verdict);
+    assert_eq!(summary.overall_winner.as_deref(), Some("a"));
+    assert_eq!(summary.workloads_won["a"], 1);
+    assert_eq!(summary.workloads_won["c"], 0);
+    assert_eq!(summary.ties, 0);
+    assert_eq!(summary.avg_performance_gain, Some(25.0));
+}
+
+#[test]
+fn the_same_app_under_two_names_is_a_tie() {
+    let mut w = workload(
+        "w1",
+        "c",
+        vec![
+            result("a", &[1000.0, 1030.0, 980.0, 1010.0], OK),
+            result("a2", &[1010.0, 990.0, 1020.0, 995.0], OK),
+        ],
+    );
+    let summary = analyze(&mut [&mut w], &names(&["a", "a2"]), S);
+    let c = w.comparison.as_ref().unwrap();
+    assert_eq!(c.winner, None);
+    let sig = c.statistical_significance.values().next().unwrap();
+    assert!(!sig.significant);
+    assert!(sig.verdict.starts_with("no significant difference"), "{}", sig.verdict);
+    assert_eq!(summary.ties, 1);
+}
+
+#[test]
+fn a_significant_difference_below_the_noise_floor_is_not_a_win() {
+    let mut w = workload(
+        "w1",
+        "c",
+        vec![
+            result("a", &[1010.0, 1010.5, 1009.5, 1010.2], OK),
+            result("b", &[1000.0, 1000.5, 999.5, 1000.2], OK),
+        ],
+    );
+    analyze(&mut [&mut w], &names(&["a", "b"]), S);
+    let c = w.comparison.as_ref().unwrap();
+    let sig = &c.statistical_significance["a_vs_b"];
+    assert!(sig.significant && !sig.meaningful, "{sig:?}");
+    assert!(sig.verdict.contains("noise floor"), "{}", sig.verdict);
+    assert_eq!(c.winner, None);
+}
+
+#[test]
+fn one_round_gives_ratios_but_no_test() {
+    let mut w = workload("w1", "c", vec![result("a", &[1000.0], OK), result("b", &[500.0], OK)]);
+    analyze(&mut [&mut w], &names(&["a", "b"]), S);
+    let c = w.comparison.as_ref().unwrap();
+    assert_eq!(c.performance_ratios["a_vs_b"], 2.0);
+    let sig = &c.statistical_significance["a_vs_b"];
+    assert_eq!(sig.p_value, None);
+    assert!(sig.verdict.contains("at least 2 rounds"));
+    assert_eq!(c.winner, None, "no winner without a test");
+}
+
+#[test]
+fn an_invalid_framework_leaves_the_workload_unranked_with_the_reason() {
+    let mut ranked =
+        workload("w1", "json", vec![result("a", &[10.0, 11.0], OK), result("b", &[5.0, 6.0], OK)]);
+    let mut bad = workload(
+        "w2",
+        "json",
+        vec![result("a", &[10.0, 11.0], OK), result("b", &[], WorkloadStatus::Invalid)],
+    );
+    let summary = analyze(&mut [&mut ranked, &mut bad], &names(&["a", "b"]), S);
+    assert!(bad.comparison.is_none());
+    assert_eq!(bad.unranked_because["b"], "b answered wrongly");
+    assert_eq!(summary.ranked_workloads, 1);
+    assert_eq!(summary.unranked_workloads, 1);
+}
+
+#[test]
+fn holm_adjusts_across_every_workload_of_the_run() {
+    let mk = |n: &str| {
+        workload(n, "c", vec![result("a", &[100.0, 104.0, 98.0], OK), result("b", &[95.0, 99.0, 93.0], OK)])
+    };
+    let (mut w1, mut w2, mut w3) = (mk("1"), mk("2"), mk("3"));
+    analyze(&mut [&mut w1, &mut w2, &mut w3], &names(&["a", "b"]), S);
+    let sig = &w1.comparison.as_ref().unwrap().statistical_significance["a_vs_b"];
+    let (p, adj) = (sig.p_value.unwrap(), sig.adjusted_p_value.unwrap());
+    assert!(
+        (adj - (3.0 * p).min(1.0)).abs() < 1e-12,
+        "three equal p-values: Holm multiplies by 3 ({p} → {adj})"
+    );
+}
+
+#[test]
+fn category_winners_and_geometric_means() {
+    let mut w1 = workload(
+        "j",
+        "json",
+        vec![result("a", &[200.0, 202.0, 198.0], OK), result("b", &[100.0, 101.0, 99.0], OK)],
+    );
+    let mut w2 = workload(
+        "p",
+        "path",
+        vec![result("a", &[100.0, 101.0, 99.0], OK), result("b", &[200.0, 202.0, 198.0], OK)],
+    );
+    let summary = analyze(&mut [&mut w1, &mut w2], &names(&["a", "b"]), S);
+    assert_eq!(summary.category_winners["json"], "a");
+    assert_eq!(summary.category_winners["path"], "b");
+    assert!((summary.geometric_mean_ratios["a_vs_b"] - 1.0).abs() < 1e-9);
+    assert_eq!(summary.workloads_won["a"], 1);
+    assert_eq!(summary.workloads_won["b"], 1);
+}
+
+#[test]
+fn precision_is_the_widest_ratio_interval() {
+    let mut w = workload(
+        "w",
+        "c",
+        vec![result("a", &[1000.0, 1100.0, 900.0], OK), result("b", &[1000.0, 1010.0, 990.0], OK)],
+    );
+    analyze(&mut [&mut w], &names(&["a", "b"]), S);
+    let p = precision(std::slice::from_ref(&w), false).unwrap();
+    assert!(p > 5.0, "noisy samples give a wide interval: {p}");
+}

@@ -1,0 +1,12 @@
+//! Compare mode: several apps on the same workloads in interleaved rounds, then statistics.
+//!
+//! Talks to `app`, `run` (sessions, verification, one measurement), `stats` through
+//! `analysis`; returns a [`CompareResult`] (partial on Ctrl-C).
+
+mod aggregate;
+pub mod analysis;
+mod runner;
+
+pub use aggregate::{framework_result, Collected};
+pub use analysis::{analyze, precision, Settings};
+pub use runner::{execute, rotation, ComparePlan};

@@ -1,0 +1,311 @@
+//! The compare runner: parallel setup, every server started, every answer verified, then
+//! rounds with a rotated order, one load at a time.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{analyze, framework_result, precision, Collected, Settings};
+use crate::app::{self, App};
+use crate::loadgen::ResponseCheck;
+use crate::run::{
+    check_for, ensure_running, measure_load, verify_answer, AnswerError, Event, LoadOptions, Progress,
+    RunTarget, Session,
+};
+use crate::schema::{
+    CompareConfiguration, CompareResult, CompareSuite, CompareWorkload, Configuration, Endpoint,
+    FrameworkInfo, Mode, WorkloadStatus, SCHEMA_VERSION,
+};
+use crate::workload::Workload;
+
+/// A validated `compare`.
+#[derive(Debug, Clone)]
+pub struct ComparePlan {
+    pub apps: Vec<App>,
+    pub suite: String,
+    pub workloads: Vec<Workload>,
+    pub load: LoadOptions,
+    pub workers: u32,
+    pub server_cpus: Option<Vec<usize>>,
+    /// Rounds to measure (the minimum with `target_precision`).
+    pub rounds: u32,
+    pub max_rounds: Option<u32>,
+    /// Percent half-width every ranked ratio CI must reach (unless its verdict is settled).
+    pub target_precision: Option<f64>,
+    pub alpha: f64,
+    pub noise_floor: f64,
+    pub verify: bool,
+    pub repo_dir: PathBuf,
+}
+
+/// The order of `items` in round `round` (0-based): rotated left by `round`.
+pub fn rotation<T: Clone>(items: &[T], round: usize) -> Vec<T> {
+    if items.is_empty() {
+        return Vec::new();
+    }
+    let k = round % items.len();
+    items[k..].iter().chain(&items[..k]).cloned().collect()
+}
+
+struct Contender<'a> {
+    app: App,
+    session: Option<Session<'a>>,
+    info: FrameworkInfo,
+    /// Per workload: the response check (after verification) or nothing when not comparable.
+    checks: Vec<Option<ResponseCheck>>,
+    collected: Vec<Collected>,
+}
+
+/// Run a comparison. Apps that fail to set up or start are reported and left out; the rest goes on.
+pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBool>) -> CompareResult {
+    let started = Instant::now();
+    let n = plan.workloads.len();
+    // Setup in parallel (each app in its own folder; cargo locks its shared target itself).
+    let setups: Vec<Result<(), String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .apps
+            .iter()
+            .map(|a| {
+                progress.event(&Event::SetupStarted { app: a.name().into() });
+                scope.spawn(move || app::setup(a, false, stop).map(|_| ()).map_err(|e| e.to_string()))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("setup panicked".into()))).collect()
+    });
+    let mut contenders: Vec<Contender> = Vec::new();
+    for (a, setup) in plan.apps.iter().zip(setups) {
+        let mut info = FrameworkInfo {
+            name: a.name().into(),
+            version: None,
+            language: Some(a.manifest.app.language.as_str().into()),
+            runtime: None,
+            app_dir: Some(a.dir.display().to_string()),
+            status: WorkloadStatus::Ok,
+            reason: None,
+        };
+        let session = setup.and_then(|()| {
+            let target = RunTarget::App {
+                app: Box::new(a.clone()),
+                workers: plan.workers,
+                server_cpus: plan.server_cpus.clone(),
+            };
+            Session::open(&target, progress, stop).map_err(|e| e.to_string())
+        });
+        let session = match session {
+            Ok(s) => {
+                let v = app::versions(a);
+                info.version = v.framework;
+                info.runtime = v.runtime;
+                Some(s)
+            }
+            Err(reason) => {
+                progress.event(&Event::Failed {
+                    workload: format!("(app {})", a.name()),
+                    reason: reason.clone(),
+                });
+                info.status = WorkloadStatus::Failed;
+                info.reason = Some(reason);
+                None
+            }
+        };
+        contenders.push(Contender {
+            app: a.clone(),
+            session,
+            info,
+            checks: vec![None; n],
+            collected: vec![Collected::new(); n],
+        });
+    }
+    // Verify every app on every workload.
+    for c in contenders.iter_mut() {
+        let Some(session) = c.session.as_mut() else { continue };
+        for (i, w) in plan.workloads.iter().enumerate() {
+            if !plan.verify {
+                c.checks[i] = Some(check_for(w, None));
+                continue;
+            }
+            match verify_answer(session, w, plan.load.timeout) {
+                Ok(body) => c.checks[i] = Some(check_for(w, Some(body))),
+                Err(AnswerError::Invalid(r)) => {
+                    progress.event(&Event::Invalid {
+                        workload: format!("{} / {}", w.name, c.app.name()),
+                        reason: r.clone(),
+                    });
+                    c.collected[i].fail(WorkloadStatus::Invalid, r);
+                }
+                Err(AnswerError::NoAnswer(r)) => {
+                    progress.event(&Event::Failed {
+                        workload: format!("{} / {}", w.name, c.app.name()),
+                        reason: r.clone(),
+                    });
+                    c.collected[i].fail(WorkloadStatus::Failed, r);
+                }
+            }
+        }
+    }
+    let active: Vec<String> =
+        contenders.iter().filter(|c| c.session.is_some()).map(|c| c.app.name().to_string()).collect();
+    let settings = Settings { alpha: plan.alpha, noise_floor: plan.noise_floor, confidence: 0.95 };
+    let max_rounds = plan.max_rounds.unwrap_or(plan.rounds).max(plan.rounds);
+    let mut round_orders = Vec::new();
+    let mut completed = 0u32;
+    'rounds: for round in 0..max_rounds as usize {
+        let order = rotation(&active, round);
+        round_orders.push(order.clone());
+        progress.event(&Event::WorkloadStarted {
+            workload: format!("round {}: {}", round + 1, order.join(", ")),
+            index: round,
+            total: max_rounds as usize,
+        });
+        for (i, w) in plan.workloads.iter().enumerate() {
+            for name in rotation(&active, round + i) {
+                if stop.load(Ordering::SeqCst) {
+                    break 'rounds;
+                }
+                let Some(c) = contenders.iter_mut().find(|c| c.app.name() == name) else { continue };
+                let (Some(session), Some(check)) = (c.session.as_mut(), c.checks[i].clone()) else {
+                    continue;
+                };
+                if c.collected[i].status != WorkloadStatus::Ok {
+                    continue;
+                }
+                let label = Workload { name: format!("{} / {name}", w.name), ..w.clone() };
+                if let Err(reason) = ensure_running(session, &w.name) {
+                    c.collected[i].fail(WorkloadStatus::Failed, reason);
+                    continue;
+                }
+                let out = measure_load(session, &label, check, &plan.load, progress, stop);
+                match (out.status, out.results) {
+                    (WorkloadStatus::Ok, Some(m)) => c.collected[i].push(m, out.latency),
+                    (WorkloadStatus::Skipped, _) => break 'rounds,
+                    (status, _) => c.collected[i].fail(status, out.reason.unwrap_or_default()),
+                }
+            }
+        }
+        completed += 1;
+        if completed >= plan.rounds {
+            let Some(target) = plan.target_precision else { break };
+            let so_far = assemble(plan, &contenders, &active, settings, completed, round_orders.clone(), 0.0);
+            if precision(&so_far.suites[0].workloads, true).is_some_and(|p| p <= target) {
+                break;
+            }
+        }
+    }
+    for c in contenders.iter_mut() {
+        c.session = None; // stop every server before the analysis is written
+    }
+    let mut result = assemble(
+        plan,
+        &contenders,
+        &active,
+        settings,
+        completed,
+        round_orders,
+        started.elapsed().as_secs_f64(),
+    );
+    result.complete = !stop.load(Ordering::SeqCst) && completed >= plan.rounds;
+    if !result.complete {
+        progress.event(&Event::Interrupted);
+    }
+    result
+}
+
+/// Build the result (and its analysis) from what was collected so far.
+fn assemble(
+    plan: &ComparePlan,
+    contenders: &[Contender],
+    active: &[String],
+    settings: Settings,
+    completed: u32,
+    round_orders: Vec<Vec<String>>,
+    total_secs: f64,
+) -> CompareResult {
+    let mut workloads: Vec<CompareWorkload> = plan
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| CompareWorkload {
+            name: w.name.clone(),
+            category: w.category.clone(),
+            payload_size_bytes: w.payload_size_bytes(),
+            endpoint: Endpoint { method: w.method.clone(), path: w.path.clone() },
+            results: contenders
+                .iter()
+                .filter(|c| c.info.status == WorkloadStatus::Ok)
+                .map(|c| framework_result(c.app.name(), &c.collected[i], settings.confidence))
+                .collect(),
+            comparison: None,
+            unranked_because: BTreeMap::new(),
+        })
+        .collect();
+    let mut refs: Vec<&mut CompareWorkload> = workloads.iter_mut().collect();
+    let mut summary = analyze(&mut refs, active, settings);
+    summary.total_duration_secs = (total_secs * 100.0).round() / 100.0;
+    let git = crate::host::git_info(&plan.repo_dir);
+    let reached = precision(&workloads, false);
+    CompareResult {
+        mode: Mode::Compare,
+        schema_version: SCHEMA_VERSION,
+        complete: false,
+        metadata: crate::schema::Metadata {
+            framework: None,
+            language: None,
+            version: None,
+            runtime: None,
+            timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            git_commit: git.commit,
+            git_branch: git.branch,
+            git_dirty: git.dirty,
+            harness_version: env!("CARGO_PKG_VERSION").to_string(),
+            host: crate::host::host(),
+        },
+        configuration: CompareConfiguration {
+            load: Configuration {
+                duration_secs: plan.load.duration.as_secs_f64(),
+                concurrency: plan.load.concurrency as u32,
+                warmup_secs: plan.load.warmup.as_secs_f64(),
+                rate: plan.load.rate,
+                timeout_secs: plan.load.timeout.as_secs_f64(),
+                load_generator: crate::run::load_generator_name(),
+                workers: plan.workers,
+                verified: plan.verify,
+                target_url: None,
+                server_cpus: plan.server_cpus.as_ref().map(|c| join(c)),
+                loadgen_cpus: plan.load.loadgen_cpus.as_ref().map(|c| join(c)),
+            },
+            rounds: plan.rounds,
+            rounds_completed: completed,
+            alpha: plan.alpha,
+            noise_floor_percent: plan.noise_floor,
+            target_precision_percent: plan.target_precision,
+            max_rounds: plan.max_rounds,
+            precision_reached_percent: reached,
+            round_orders,
+        },
+        frameworks: contenders.iter().map(|c| c.info.clone()).collect(),
+        suites: vec![CompareSuite { name: plan.suite.clone(), workloads }],
+        summary,
+        notes: Vec::new(),
+    }
+}
+
+fn join(cpus: &[usize]) -> String {
+    cpus.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rotation;
+
+    #[test]
+    fn rounds_rotate_the_order() {
+        let apps = ["a", "b", "c"];
+        assert_eq!(rotation(&apps, 0), ["a", "b", "c"]);
+        assert_eq!(rotation(&apps, 1), ["b", "c", "a"]);
+        assert_eq!(rotation(&apps, 2), ["c", "a", "b"]);
+        assert_eq!(rotation(&apps, 3), ["a", "b", "c"]);
+        assert!(rotation::<&str>(&[], 1).is_empty());
+    }
+}

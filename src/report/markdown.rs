@@ -1,0 +1,237 @@
+//! Markdown reports that read well as a GitHub pull-request comment: the run/profile part
+//! and the helpers shared with `markdown_compare` (escaping, methodology).
+//!
+//! Pure: reads the result types and the figures of `view`.
+
+use std::fmt::Write;
+
+use super::view::{bytes, ms, status_word};
+use super::{markdown_compare, thousands, AnyResult, Report};
+use crate::schema::{Configuration, Metadata, Mode, RunResult, WorkloadStatus};
+
+/// GitHub-flavoured markdown.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MarkdownReport;
+
+impl Report for MarkdownReport {
+    fn render(&self, result: &AnyResult) -> String {
+        match result {
+            AnyResult::Run(r) => run(r),
+            AnyResult::Compare(c) => markdown_compare::render(c),
+        }
+    }
+}
+
+/// User text escaped for inline markdown: no HTML, no emphasis, no table breaks.
+pub(super) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '~' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A reason: inline when it is one line, else a fenced block indented under a list item.
+pub(super) fn reason_block(reason: &str, indent: &str) -> String {
+    if !reason.contains('\n') {
+        return format!(" {}\n", esc(reason));
+    }
+    let longest = reason.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    let mut out = format!("\n\n{indent}{fence}text\n");
+    for line in reason.lines() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+    let _ = writeln!(out, "{indent}{fence}");
+    out
+}
+
+/// Methodology lines common to run and compare results.
+pub(super) fn methodology(meta: &Metadata, conf: &Configuration) -> String {
+    let h = &meta.host;
+    let mut host = format!("{} {}", h.os, h.arch);
+    if let Some(cpu) = &h.cpu_model {
+        let _ = write!(host, ", {}", esc(cpu));
+    }
+    let _ = write!(host, ", {} cores", h.cpu_cores);
+    if let Some(m) = h.memory_gb {
+        let _ = write!(host, ", {m:.1} GB memory");
+    }
+    if let Some(k) = &h.kernel {
+        let _ = write!(host, ", kernel {}", esc(k));
+    }
+    let load = match conf.rate {
+        Some(rate) => format!("open loop at {} req/s", thousands(rate)),
+        None => "closed loop".to_string(),
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "- **Host:** {host}");
+    let _ = writeln!(
+        out,
+        "- **Each measurement:** {} s after {} s warm-up, {} connections, {load}, timeout {} s, {} server worker(s)",
+        conf.duration_secs, conf.warmup_secs, conf.concurrency, conf.timeout_secs, conf.workers
+    );
+    let _ = writeln!(out, "- **Load generator:** {}", esc(&conf.load_generator));
+    if conf.server_cpus.is_some() || conf.loadgen_cpus.is_some() {
+        let pin = |c: &Option<String>| c.as_deref().map_or("not pinned".to_string(), esc);
+        let _ = writeln!(
+            out,
+            "- **CPU pinning:** server on {}, load generator on {}",
+            pin(&conf.server_cpus),
+            pin(&conf.loadgen_cpus)
+        );
+    }
+    if let Some(url) = &conf.target_url {
+        let _ = writeln!(out, "- **Target:** `{}`", url.replace('`', "'"));
+    }
+    let verified = if conf.verified {
+        "checked against the contract before measuring"
+    } else {
+        "not checked (`--no-verify`)"
+    };
+    let _ = writeln!(out, "- **Answers:** {verified}");
+    let git = match &meta.git_commit {
+        Some(c) => {
+            let short: String = c.chars().take(12).collect();
+            let branch = meta.git_branch.as_deref().map(|b| format!(" on {}", esc(b))).unwrap_or_default();
+            let dirty = if meta.git_dirty == Some(true) { " (with uncommitted changes)" } else { "" };
+            format!("`{short}`{branch}{dirty}")
+        }
+        None => "not in a git repository".to_string(),
+    };
+    let _ = writeln!(out, "- **Git commit:** {git}");
+    let _ = writeln!(
+        out,
+        "- **Harness:** benchmark-harness {}, {}",
+        esc(&meta.harness_version),
+        esc(&meta.timestamp)
+    );
+    out
+}
+
+/// Notes as a list, if any.
+pub(super) fn notes(notes: &[String]) -> String {
+    if notes.is_empty() {
+        return String::new();
+    }
+    let mut out = "\n**Notes**\n\n".to_string();
+    for n in notes {
+        let _ = write!(out, "-{}", reason_block(n, "  "));
+    }
+    out
+}
+
+fn run(r: &RunResult) -> String {
+    let m = &r.metadata;
+    let who = m.framework.as_deref().or(r.configuration.target_url.as_deref()).unwrap_or("unnamed target");
+    let kind = if r.mode == Mode::Profile { "Profile" } else { "Benchmark run" };
+    let mut out = format!("# {kind}: {}", esc(who));
+    if let Some(v) = &m.version {
+        let _ = write!(out, " {}", esc(v));
+    }
+    out.push_str("\n\n");
+    let mut facts = Vec::new();
+    if let Some(l) = &m.language {
+        facts.push(format!("language {}", esc(l)));
+    }
+    if let Some(rt) = &m.runtime {
+        facts.push(format!("runtime {}", esc(rt)));
+    }
+    let suites: Vec<String> = r.suites.iter().map(|s| esc(&s.name)).collect();
+    facts.push(format!("suite{} {}", if suites.len() == 1 { "" } else { "s" }, suites.join(", ")));
+    let _ = writeln!(out, "{}\n", facts.join(" · "));
+    if !r.complete {
+        out.push_str("> [!WARNING]\n> Incomplete: the run was interrupted; unmeasured workloads are marked skipped.\n\n");
+    }
+    let s = &r.summary;
+    let _ = writeln!(
+        out,
+        "**{}** workloads, **{}** requests, **{:.2} %** successful, **{}** req/s on average, {:.0} s in total.\n",
+        s.total_workloads,
+        thousands(s.total_requests as f64),
+        s.overall_success_rate * 100.0,
+        thousands(s.avg_requests_per_sec),
+        s.total_duration_secs
+    );
+    let mut problems = String::new();
+    for suite in &r.suites {
+        let _ = writeln!(out, "## Suite {}\n", esc(&suite.name));
+        out.push_str("| Workload | Status | req/s | p50 ms | p99 ms | Success | CPU % | Memory MB |\n");
+        out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for w in &suite.workloads {
+            let meas = w.results.as_ref();
+            let lat = meas.and_then(|m| m.latency.as_ref());
+            let res = meas.and_then(|m| m.resources.as_ref());
+            let dash = || "–".to_string();
+            let status = match w.status {
+                WorkloadStatus::Ok => "✅ ok",
+                WorkloadStatus::Invalid => "❌ invalid",
+                WorkloadStatus::Failed => "💥 failed",
+                WorkloadStatus::Skipped => "⏭️ skipped",
+            };
+            let _ = writeln!(
+                out,
+                "| {} <sub>{} {} · {}</sub> | {status} | {} | {} | {} | {} | {} | {} |",
+                esc(&w.name),
+                esc(&w.endpoint.method),
+                esc(&w.endpoint.path),
+                bytes(w.payload_size_bytes),
+                meas.map_or_else(dash, |m| thousands(m.throughput.requests_per_sec)),
+                lat.map_or_else(dash, |l| ms(l.median_ms)),
+                lat.map_or_else(dash, |l| ms(l.p99_ms)),
+                meas.map_or_else(dash, |m| format!("{:.2} %", m.throughput.success_rate * 100.0)),
+                res.map_or_else(dash, |r| format!("{:.0}", r.cpu.avg_percent)),
+                res.map_or_else(dash, |r| format!("{:.0}", r.memory.peak_mb)),
+            );
+            if w.status != WorkloadStatus::Ok {
+                let reason = w.reason.as_deref().unwrap_or("no reason recorded");
+                let _ = write!(
+                    problems,
+                    "- **{}** ({}, {}):{}",
+                    esc(&w.name),
+                    esc(&suite.name),
+                    status_word(w.status),
+                    reason_block(reason, "  ")
+                );
+            }
+        }
+        out.push('\n');
+    }
+    if !problems.is_empty() {
+        let _ = writeln!(out, "## Workloads not measured\n\n{problems}");
+    }
+    out.push_str("## Methodology\n\n");
+    out.push_str(&methodology(m, &r.configuration));
+    out.push_str(&notes(&r.notes));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{fixtures, read_any};
+
+    #[test]
+    fn report_markdown_run_snapshot() {
+        let r = read_any(&fixtures::path("run.json")).unwrap();
+        insta::assert_snapshot!("run_markdown", MarkdownReport.render(&r));
+    }
+
+    #[test]
+    fn report_markdown_escapes_user_text() {
+        assert_eq!(esc("a|b <x> *y*"), "a\\|b &lt;x&gt; \\*y\\*");
+        let block = reason_block("line one\n```\nline three", "  ");
+        assert!(block.contains("  ````text\n  line one\n  ```\n  line three\n  ````\n"), "{block}");
+    }
+}

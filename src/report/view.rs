@@ -1,0 +1,220 @@
+//! Figures derived from a compare result that every renderer shows the same way:
+//! rankings, ratios to the best, category scores, and number formatting.
+//!
+//! Pure functions of the result types; calls nothing else.
+
+use crate::schema::{
+    CompareResult, CompareWorkload, Comparison, FrameworkResult, Significance, WorkloadStatus,
+};
+
+/// Where one framework stands on a workload, relative to the fastest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict<'a> {
+    /// The fastest, significantly and meaningfully faster than every other.
+    Winner,
+    /// The fastest by mean, but not significantly ahead of every other.
+    Fastest,
+    /// Significantly and meaningfully slower than the fastest.
+    Behind(&'a Significance),
+    /// Not significantly (or not meaningfully) slower than the fastest.
+    Level(&'a Significance),
+    /// Ranked but without a test against the fastest in the file.
+    Untested,
+    /// The workload is not ranked, or this framework has no valid measurement.
+    Unranked,
+}
+
+/// One framework's row on one workload, in ranking order.
+#[derive(Debug, Clone)]
+pub struct Row<'a> {
+    pub result: &'a FrameworkResult,
+    /// Mean requests per second, when measured.
+    pub rps: Option<f64>,
+    /// Mean req/s ÷ the best mean req/s on the workload.
+    pub ratio: Option<f64>,
+    /// Half-width of the 95 % CI of the mean req/s.
+    pub ci_half: Option<f64>,
+    pub verdict: Verdict<'a>,
+}
+
+/// The test of `a` against `b` on a workload, in whichever order the file stores it.
+pub fn significance<'a>(c: &'a Comparison, a: &str, b: &str) -> Option<&'a Significance> {
+    c.statistical_significance
+        .get(&format!("{a}_vs_{b}"))
+        .or_else(|| c.statistical_significance.get(&format!("{b}_vs_{a}")))
+}
+
+fn measured(r: &FrameworkResult) -> Option<f64> {
+    match (r.status, &r.throughput) {
+        (WorkloadStatus::Ok, Some(t)) => Some(t.requests_per_sec),
+        _ => None,
+    }
+}
+
+/// The frameworks of a workload, fastest first; those without a valid measurement last.
+pub fn ranking(w: &CompareWorkload) -> Vec<Row<'_>> {
+    let best =
+        w.results.iter().filter_map(measured).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+    let mut rows: Vec<Row> = w
+        .results
+        .iter()
+        .map(|r| {
+            let rps = measured(r);
+            let verdict = match (&w.comparison, rps) {
+                (Some(c), Some(_)) if c.fastest == r.framework => {
+                    if c.winner.as_deref() == Some(r.framework.as_str()) {
+                        Verdict::Winner
+                    } else {
+                        Verdict::Fastest
+                    }
+                }
+                (Some(c), Some(_)) => match significance(c, &c.fastest, &r.framework) {
+                    Some(s) if s.significant && s.meaningful => Verdict::Behind(s),
+                    Some(s) => Verdict::Level(s),
+                    None => Verdict::Untested,
+                },
+                _ => Verdict::Unranked,
+            };
+            Row {
+                result: r,
+                rps,
+                ratio: rps.zip(best).map(|(v, b)| if b > 0.0 { v / b } else { 0.0 }),
+                ci_half: r.requests_per_sec_ci.map(|ci| (ci.high - ci.low) / 2.0),
+                verdict,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.rps.unwrap_or(-1.0).total_cmp(&a.rps.unwrap_or(-1.0)));
+    rows
+}
+
+/// Frameworks that were set up and measured, in file order.
+pub fn framework_names(r: &CompareResult) -> Vec<&str> {
+    r.frameworks.iter().filter(|f| f.status == WorkloadStatus::Ok).map(|f| f.name.as_str()).collect()
+}
+
+/// Every ranked workload of the result with its suite name.
+pub fn workloads(r: &CompareResult) -> impl Iterator<Item = (&str, &CompareWorkload)> {
+    r.suites.iter().flat_map(|s| s.workloads.iter().map(move |w| (s.name.as_str(), w)))
+}
+
+/// Per category (in order of first appearance), each framework's geometric mean of its
+/// per-workload ratio to the best, divided by the highest such mean: 1 for the category's best.
+pub fn category_scores(r: &CompareResult) -> Vec<(String, Vec<Option<f64>>)> {
+    let names = framework_names(r);
+    let mut out: Vec<(String, Vec<Vec<f64>>)> = Vec::new();
+    for (_, w) in workloads(r).filter(|(_, w)| w.comparison.is_some()) {
+        let idx = match out.iter().position(|(c, _)| *c == w.category) {
+            Some(i) => i,
+            None => {
+                out.push((w.category.clone(), vec![Vec::new(); names.len()]));
+                out.len() - 1
+            }
+        };
+        for row in ranking(w) {
+            if let (Some(ratio), Some(i)) = (row.ratio, names.iter().position(|n| *n == row.result.framework))
+            {
+                if ratio > 0.0 {
+                    out[idx].1[i].push(ratio.ln());
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(cat, logs)| {
+            let means: Vec<Option<f64>> = logs
+                .iter()
+                .map(|l| (!l.is_empty()).then(|| (l.iter().sum::<f64>() / l.len() as f64).exp()))
+                .collect();
+            let top = means.iter().flatten().fold(0.0f64, |m, v| m.max(*v));
+            (cat, means.into_iter().map(|m| m.map(|v| if top > 0.0 { v / top } else { 0.0 })).collect())
+        })
+        .collect()
+}
+
+/// Geometric-mean throughput of `name` relative to the overall winner (1 for the winner).
+pub fn relative_to_winner(r: &CompareResult, name: &str) -> Option<f64> {
+    let winner = r.summary.overall_winner.as_deref()?;
+    if winner == name {
+        return Some(1.0);
+    }
+    let m = &r.summary.geometric_mean_ratios;
+    m.get(&format!("{name}_vs_{winner}"))
+        .copied()
+        .or_else(|| m.get(&format!("{winner}_vs_{name}")).map(|v| 1.0 / v))
+}
+
+/// Frameworks in order of their overall standing: winner first, then by geometric mean.
+pub fn standings(r: &CompareResult) -> Vec<(&str, Option<f64>)> {
+    let mut v: Vec<(&str, Option<f64>)> =
+        framework_names(r).into_iter().map(|n| (n, relative_to_winner(r, n))).collect();
+    v.sort_by(|a, b| b.1.unwrap_or(-1.0).total_cmp(&a.1.unwrap_or(-1.0)));
+    v
+}
+
+/// A latency in milliseconds with 2–3 significant digits.
+pub fn ms(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.2}")
+    } else if v < 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// A ratio such as `0.62×`.
+pub fn ratio(v: f64) -> String {
+    format!("{v:.2}×")
+}
+
+/// A p-value: three decimals, or `<0.001`.
+pub fn p_value(p: Option<f64>) -> String {
+    match p {
+        None => "–".into(),
+        Some(p) if p < 0.001 => "<0.001".into(),
+        Some(p) => format!("{p:.3}"),
+    }
+}
+
+/// A bar of `width` cells for a ratio in 0..=1, e.g. `██████░░░░` for 0.6.
+pub fn ratio_bar(v: f64, width: usize) -> String {
+    let filled = ((v.clamp(0.0, 1.0) * width as f64).round() as usize).min(width);
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+/// The readable name of a status.
+pub fn status_word(s: WorkloadStatus) -> &'static str {
+    match s {
+        WorkloadStatus::Ok => "ok",
+        WorkloadStatus::Invalid => "invalid",
+        WorkloadStatus::Failed => "failed",
+        WorkloadStatus::Skipped => "skipped",
+    }
+}
+
+/// A byte count such as `64 KiB`.
+pub fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_numbers() {
+        assert_eq!(ratio_bar(0.62, 10), "██████░░░░");
+        assert_eq!(ratio_bar(1.4, 4), "████");
+        assert_eq!(p_value(Some(0.0004)), "<0.001");
+        assert_eq!(p_value(Some(0.0412)), "0.041");
+        assert_eq!(ms(0.4123), "0.41");
+        assert_eq!(ms(123.4), "123");
+        assert_eq!(bytes(65536), "64 KiB");
+        assert_eq!(bytes(100), "100 B");
+    }
+}
