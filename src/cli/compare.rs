@@ -122,8 +122,7 @@ pub fn write_reports(
 
 pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
     args.check()?;
-    let suite = crate::workload::load_suite(&args.load.suite)?;
-    let workloads = suite.select(&args.load.workload)?;
+    let selection = crate::workload::select_from(&args.load.suite, &args.load.workload)?;
     let load = args.load.load_options()?;
     let apps = args
         .frameworks
@@ -132,8 +131,8 @@ pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
         .collect::<Result<Vec<_>, _>>()?;
     let plan = ComparePlan {
         apps,
-        suite: suite.name.clone(),
-        workloads,
+        suites: selection.suites,
+        workloads: selection.workloads,
         load,
         workers: args.load.workers,
         server_cpus: args.load.server_cpus()?,

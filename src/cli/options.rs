@@ -19,8 +19,8 @@ pub enum Format {
 /// Load and output options (CLI.md "Options shared by run / profile / compare").
 #[derive(Debug, Clone, Args)]
 pub struct LoadArgs {
-    /// A built-in suite name or a TOML suite file.
-    #[arg(long, default_value = "all", value_name = "NAME|FILE")]
+    /// Built-in suite names or TOML suite files, comma-separated.
+    #[arg(long, default_value = "all", value_name = "NAME|FILE[,…]")]
     pub suite: String,
     /// Only these workloads of the suite (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "NAME[,NAME]")]

@@ -101,15 +101,14 @@ pub fn emit(result: &RunResult, load: &LoadArgs, quiet: bool) -> anyhow::Result<
 
 /// Run the `run` command.
 pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
-    let suite = crate::workload::load_suite(&args.load.suite)?;
-    let workloads = suite.select(&args.load.workload)?;
+    let selection = crate::workload::select_from(&args.load.suite, &args.load.workload)?;
     let load = args.load.load_options()?;
     let target =
         target_of(args.framework.as_deref(), args.app_dir.as_ref(), args.url.as_deref(), &args.load)?;
     let plan = RunPlan {
         target,
-        suite: suite.name.clone(),
-        workloads,
+        suites: selection.suites,
+        workloads: selection.workloads,
         load,
         verify: !args.load.no_verify,
         repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),

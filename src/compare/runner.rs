@@ -24,7 +24,8 @@ use crate::workload::Workload;
 #[derive(Debug, Clone)]
 pub struct ComparePlan {
     pub apps: Vec<App>,
-    pub suite: String,
+    /// Suite names and how many of `workloads` belong to each, in order.
+    pub suites: Vec<(String, usize)>,
     pub workloads: Vec<Workload>,
     pub load: LoadOptions,
     pub workers: u32,
@@ -188,7 +189,8 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
         if completed >= plan.rounds {
             let Some(target) = plan.target_precision else { break };
             let so_far = assemble(plan, &contenders, &active, settings, completed, round_orders.clone(), 0.0);
-            if precision(&so_far.suites[0].workloads, true).is_some_and(|p| p <= target) {
+            let ranked: Vec<CompareWorkload> = so_far.suites.into_iter().flat_map(|s| s.workloads).collect();
+            if precision(&ranked, true).is_some_and(|p| p <= target) {
                 break;
             }
         }
@@ -222,7 +224,7 @@ fn assemble(
     round_orders: Vec<Vec<String>>,
     total_secs: f64,
 ) -> CompareResult {
-    let mut workloads: Vec<CompareWorkload> = plan
+    let mut all: Vec<CompareWorkload> = plan
         .workloads
         .iter()
         .enumerate()
@@ -240,11 +242,14 @@ fn assemble(
             unranked_because: BTreeMap::new(),
         })
         .collect();
-    let mut refs: Vec<&mut CompareWorkload> = workloads.iter_mut().collect();
+    let mut refs: Vec<&mut CompareWorkload> = all.iter_mut().collect();
     let mut summary = analyze(&mut refs, active, settings);
     summary.total_duration_secs = (total_secs * 100.0).round() / 100.0;
     let git = crate::host::git_info(&plan.repo_dir);
-    let reached = precision(&workloads, false);
+    let reached = precision(&all, false);
+    let suites: Vec<CompareSuite> = crate::run::chunks(&plan.suites, &all)
+        .map(|(name, ws)| CompareSuite { name: name.to_string(), workloads: ws.to_vec() })
+        .collect();
     CompareResult {
         mode: Mode::Compare,
         schema_version: SCHEMA_VERSION,
@@ -285,7 +290,7 @@ fn assemble(
             round_orders,
         },
         frameworks: contenders.iter().map(|c| c.info.clone()).collect(),
-        suites: vec![CompareSuite { name: plan.suite.clone(), workloads }],
+        suites,
         summary,
         notes: Vec::new(),
     }

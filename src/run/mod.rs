@@ -49,7 +49,8 @@ pub struct LoadOptions {
 #[derive(Debug, Clone)]
 pub struct RunPlan {
     pub target: RunTarget,
-    pub suite: String,
+    /// Suite names and how many of `workloads` belong to each, in order.
+    pub suites: Vec<(String, usize)>,
     pub workloads: Vec<Workload>,
     pub load: LoadOptions,
     pub verify: bool,
@@ -123,23 +124,24 @@ pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
             server_cpus,
             loadgen_cpus: plan.load.loadgen_cpus.as_ref().map(|c| cpu_list(c)),
         },
-        suites: vec![SuiteResult {
-            name: plan.suite.clone(),
-            workloads: plan
-                .workloads
-                .iter()
-                .map(|w| WorkloadResult {
-                    name: w.name.clone(),
-                    category: w.category.clone(),
-                    payload_size_bytes: w.payload_size_bytes(),
-                    endpoint: Endpoint { method: w.method.clone(), path: w.path.clone() },
-                    status: WorkloadStatus::Skipped,
-                    reason: Some("not measured: the run ended before this workload".into()),
-                    verified: false,
-                    results: None,
-                })
-                .collect(),
-        }],
+        suites: chunks(&plan.suites, &plan.workloads)
+            .map(|(name, workloads)| SuiteResult {
+                name: name.to_string(),
+                workloads: workloads
+                    .iter()
+                    .map(|w| WorkloadResult {
+                        name: w.name.clone(),
+                        category: w.category.clone(),
+                        payload_size_bytes: w.payload_size_bytes(),
+                        endpoint: Endpoint { method: w.method.clone(), path: w.path.clone() },
+                        status: WorkloadStatus::Skipped,
+                        reason: Some("not measured: the run ended before this workload".into()),
+                        verified: false,
+                        results: None,
+                    })
+                    .collect(),
+            })
+            .collect(),
         summary: Summary {
             total_workloads: plan.workloads.len() as u32,
             total_requests: 0,
@@ -149,6 +151,20 @@ pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
         },
         notes: Vec::new(),
     }
+}
+
+/// The workloads of each suite: `suites` holds names and counts of consecutive `workloads`.
+pub fn chunks<'a, T>(
+    suites: &'a [(String, usize)],
+    items: &'a [T],
+) -> impl Iterator<Item = (&'a str, &'a [T])> {
+    let mut start = 0;
+    suites.iter().map(move |(name, n)| {
+        let end = (start + n).min(items.len());
+        let part = &items[start.min(end)..end];
+        start = end;
+        (name.as_str(), part)
+    })
 }
 
 fn cpu_list(cpus: &[usize]) -> String {
@@ -174,8 +190,9 @@ pub fn execute(
         }
         progress.event(&Event::WorkloadStarted { workload: workload.name.clone(), index, total });
         let outcome = measure_workload(&mut session, workload, plan, progress, stop);
-        let slot = &mut result.suites[0].workloads[index];
-        outcome.apply(slot);
+        if let Some(slot) = result.suites.iter_mut().flat_map(|s| s.workloads.iter_mut()).nth(index) {
+            outcome.apply(slot);
+        }
     }
     result.complete =
         !stop.load(Ordering::SeqCst) && result.workloads().all(|w| w.status != WorkloadStatus::Skipped);

@@ -141,9 +141,65 @@ impl Suite {
     }
 }
 
+/// Workloads chosen from one or more suites, in suite order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    /// Suite names with how many of `workloads` belong to each, in order.
+    pub suites: Vec<(String, usize)>,
+    pub workloads: Vec<Workload>,
+}
+
+/// Load the comma-separated suites of `spec` (built-in names or files) and keep the workloads
+/// named in `names` (all when empty). A name found in none of the suites is an error listing
+/// every valid one; a suite left with no chosen workload is dropped.
+pub fn select_from(spec: &str, names: &[String]) -> Result<Selection, WorkloadError> {
+    let suites = spec
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(load_suite)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Selection { suites: Vec::new(), workloads: Vec::new() };
+    for name in names {
+        if !suites.iter().any(|s| s.workloads.iter().any(|w| &w.name == name)) {
+            return Err(WorkloadError::UnknownWorkload {
+                name: name.clone(),
+                suite: suites.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
+                valid: suites.iter().flat_map(|s| s.workloads.iter().map(|w| w.name.clone())).collect(),
+            });
+        }
+    }
+    for suite in suites {
+        let chosen: Vec<Workload> = if names.is_empty() {
+            suite.workloads.clone()
+        } else {
+            let mine: Vec<String> =
+                names.iter().filter(|n| suite.workloads.iter().any(|w| &w.name == *n)).cloned().collect();
+            if mine.is_empty() {
+                continue;
+            }
+            suite.select(&mine)?
+        };
+        out.suites.push((suite.name.clone(), chosen.len()));
+        out.workloads.extend(chosen);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_suites_select_by_name_across_them() {
+        let s = select_from("path-params,json-bodies", &[]).unwrap();
+        assert_eq!(s.suites, vec![("path-params".to_string(), 6), ("json-bodies".to_string(), 4)]);
+        assert_eq!(s.workloads.len(), 10);
+        let s = select_from("path-params, baseline", &["plaintext".into(), "path-int".into()]).unwrap();
+        assert_eq!(s.suites, vec![("path-params".to_string(), 1), ("baseline".to_string(), 1)]);
+        let err = select_from("path-params,baseline", &["nope".into()]).unwrap_err().to_string();
+        assert!(err.contains("'nope'") && err.contains("path-int") && err.contains("json-hello"), "{err}");
+    }
 
     fn names(workloads: &[Workload]) -> Vec<&str> {
         workloads.iter().map(|w| w.name.as_str()).collect()
