@@ -9,6 +9,7 @@ pub mod compare;
 pub mod host;
 pub mod loadgen;
 pub mod monitor;
+pub mod profile;
 pub mod report;
 pub mod run;
 pub mod schema;

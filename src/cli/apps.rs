@@ -127,7 +127,7 @@ fn verify(apps: &[App], workloads: &[Workload], workers: u32, quiet: bool) -> an
     let mut t = Table::new(&["app", "valid", "invalid", "failed"], &[1, 2, 3]);
     let mut problems = Vec::new();
     for a in apps {
-        let target = RunTarget::App { app: Box::new(a.clone()), workers, server_cpus: None };
+        let target = RunTarget::App { app: Box::new(a.clone()), workers, server_cpus: None, env: Vec::new() };
         let mut session = match Session::open(&target, &progress, &stop) {
             Ok(s) => s,
             Err(e) => {

@@ -1,7 +1,8 @@
 //! Exit codes: 2 for usage and input errors, 1 for run-time failures.
 
 use crate::app::AppError;
-use crate::run::SessionError;
+use crate::profile::{ProfileError, ProfileRunError};
+use crate::run::{RunError, SessionError};
 use crate::workload::WorkloadError;
 
 /// A usage error (bad flag value or combination); exit code 2.
@@ -19,14 +20,38 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             return app_code(e);
         }
         if let Some(e) = cause.downcast_ref::<SessionError>() {
+            return session_code(e);
+        }
+        if let Some(RunError::Session(e)) = cause.downcast_ref::<RunError>() {
+            return session_code(e);
+        }
+        if let Some(e) = cause.downcast_ref::<ProfileRunError>() {
             return match e {
-                SessionError::App(a) => app_code(a),
-                SessionError::BadUrl { .. } => 2,
-                _ => 1,
+                ProfileRunError::Profiler(p) => profiler_code(p),
+                ProfileRunError::Session(s) => session_code(s),
+                ProfileRunError::OutDir { .. } => 1,
             };
+        }
+        if let Some(e) = cause.downcast_ref::<ProfileError>() {
+            return profiler_code(e);
         }
     }
     1
+}
+
+fn profiler_code(e: &ProfileError) -> i32 {
+    match e {
+        ProfileError::Missing { .. } | ProfileError::NotYet(_) => 2,
+        ProfileError::Setup(_) => 1,
+    }
+}
+
+fn session_code(e: &SessionError) -> i32 {
+    match e {
+        SessionError::App(a) => app_code(a),
+        SessionError::BadUrl { .. } => 2,
+        _ => 1,
+    }
 }
 
 fn app_code(e: &AppError) -> i32 {

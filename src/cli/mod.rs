@@ -6,6 +6,7 @@ mod apps;
 mod compare;
 mod errors;
 mod options;
+mod profile;
 mod progress;
 mod report;
 mod run;
@@ -32,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Measure one app (or a running URL) on a suite or some workloads.
     Run(run::RunArgs),
+    /// Profile one app under its language's profiler (flamegraphs, GC/heap figures, baseline ratios).
+    Profile(profile::ProfileArgs),
     /// Compare several apps on the same workloads: interleaved rounds, statistics, reports.
     Compare(compare::CompareArgs),
     /// Re-render a saved result (run, profile or compare) as markdown or HTML.
@@ -58,6 +61,7 @@ pub fn main() -> i32 {
     let quiet = cli.quiet;
     let result = match cli.command {
         Command::Run(args) => run::run(args, quiet),
+        Command::Profile(args) => profile::run(args, quiet),
         Command::Compare(args) => compare::run(args, quiet),
         Command::Report(args) => report::run(args),
         Command::Suites(cmd) => suites::run(cmd),

@@ -59,7 +59,12 @@ pub fn target_of(
             )
         }
     };
-    Ok(RunTarget::App { app: Box::new(app), workers: load.workers, server_cpus: load.server_cpus()? })
+    Ok(RunTarget::App {
+        app: Box::new(app),
+        workers: load.workers,
+        server_cpus: load.server_cpus()?,
+        env: Vec::new(),
+    })
 }
 
 /// Exit code of a finished run: 130 interrupted, 1 any workload not ok, else 0.

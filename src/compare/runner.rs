@@ -91,14 +91,14 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
                 app: Box::new(a.clone()),
                 workers: plan.workers,
                 server_cpus: plan.server_cpus.clone(),
+                env: Vec::new(),
             };
             Session::open(&target, progress, stop).map_err(|e| e.to_string())
         });
         let session = match session {
             Ok(s) => {
-                let v = app::versions(a);
-                info.version = v.framework;
-                info.runtime = v.runtime;
+                info.version = s.versions().framework.clone();
+                info.runtime = s.versions().runtime.clone();
                 Some(s)
             }
             Err(reason) => {

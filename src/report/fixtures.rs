@@ -119,6 +119,7 @@ fn measurement(rps: f64, p50: f64, p99: f64, cpu: f64, mem: f64, body: f64) -> M
             latency_uncorrected: None,
         },
         notes: Vec::new(),
+        profiling: None,
     }
 }
 
@@ -394,6 +395,7 @@ pub fn run() -> RunResult {
     stream.status = WorkloadStatus::Failed;
     stream.reason = Some("the server exited with status 137 during the measurement (out of memory?)".into());
     let mut r = RunResult {
+        comparison: None,
         mode: Mode::Run,
         schema_version: SCHEMA_VERSION,
         complete: true,

@@ -86,6 +86,7 @@ pub fn measurement_of(
             latency_uncorrected: r.latency_uncorrected.as_ref().and_then(latency_of),
         },
         notes,
+        profiling: None,
     }
 }
 

@@ -29,7 +29,13 @@ use crate::workload::Workload;
 #[derive(Debug, Clone)]
 pub enum RunTarget {
     /// An app the harness sets up, starts and stops.
-    App { app: Box<App>, workers: u32, server_cpus: Option<Vec<usize>> },
+    App {
+        app: Box<App>,
+        workers: u32,
+        server_cpus: Option<Vec<usize>>,
+        /// Extra environment for the server (e.g. a profiler's in-process helpers).
+        env: Vec<(String, String)>,
+    },
     /// A server that is already running (nothing started or stopped; resources not sampled).
     Url { url: String },
 }
@@ -150,6 +156,7 @@ pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
             total_duration_secs: 0.0,
         },
         notes: Vec::new(),
+        comparison: None,
     }
 }
 

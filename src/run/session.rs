@@ -30,6 +30,7 @@ pub struct Session<'a> {
     app: Option<App>,
     workers: u32,
     server_cpus: Option<Vec<usize>>,
+    env: Vec<(String, String)>,
     server: Option<Server>,
     target: Target,
     prefix: String,
@@ -107,6 +108,7 @@ impl<'a> Session<'a> {
                     app: None,
                     workers: 1,
                     server_cpus: None,
+                    env: Vec::new(),
                     server: None,
                     target: t,
                     prefix,
@@ -115,7 +117,7 @@ impl<'a> Session<'a> {
                     stop: Arc::clone(stop),
                 })
             }
-            RunTarget::App { app, workers, server_cpus } => {
+            RunTarget::App { app, workers, server_cpus, env } => {
                 progress.event(&Event::SetupStarted { app: app.name().into() });
                 let outcome = app::setup(app, false, stop)?;
                 progress.event(&Event::SetupDone {
@@ -127,6 +129,7 @@ impl<'a> Session<'a> {
                     app: Some((**app).clone()),
                     workers: *workers,
                     server_cpus: server_cpus.clone(),
+                    env: env.clone(),
                     server: None,
                     target: loopback(0),
                     prefix: String::new(),
@@ -143,7 +146,8 @@ impl<'a> Session<'a> {
     fn start(&mut self) -> Result<(), SessionError> {
         let Some(app) = &self.app else { return Ok(()) };
         let port = free_port()?;
-        let spec = app.server_spec(port, self.workers, self.server_cpus.clone())?;
+        let mut spec = app.server_spec(port, self.workers, self.server_cpus.clone())?;
+        spec.env.extend(self.env.iter().cloned());
         self.progress.event(&Event::ServerStarting { app: app.name().into(), port });
         let began = Instant::now();
         let mut server = Server::spawn(spec)?;
@@ -167,6 +171,11 @@ impl<'a> Session<'a> {
         }
         self.server = None;
         self.start()
+    }
+
+    /// The port the server listens on (or the `--url` port).
+    pub fn port(&self) -> u16 {
+        self.target.addr.port()
     }
 
     pub fn target(&self) -> &Target {
@@ -202,6 +211,11 @@ impl<'a> Session<'a> {
     /// Whether there is a server whose resources can be sampled.
     pub fn has_server(&self) -> bool {
         self.server.is_some()
+    }
+
+    /// The framework and runtime versions the app's probes printed.
+    pub fn versions(&self) -> &Versions {
+        &self.versions
     }
 
     /// Run-wide notes (failed version probes, …).

@@ -5,10 +5,12 @@
 
 mod compare;
 mod io;
+mod profile;
 mod result;
 
 pub use compare::*;
 pub use io::{read_result, write_atomic, ReadError, SCHEMA_VERSION};
+pub use profile::*;
 pub use result::*;
 
 use schemars::schema_for;

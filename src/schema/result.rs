@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::{BaselineComparison, Profiling};
+
 /// Which command wrote a result file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +28,9 @@ pub struct RunResult {
     /// Run-wide remarks, e.g. why a metric is null.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// With `--baseline`: ratios against another result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<BaselineComparison>,
 }
 
 /// Who and what was measured, where and when.
@@ -137,6 +142,9 @@ pub struct Measurement {
     pub load: LoadInfo,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Profile mode: what the profiler measured (`null` in plain runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiling: Option<Profiling>,
 }
 
 /// Requests and bytes per second over the measured window.

@@ -6,4 +6,5 @@ mod bad_input;
 mod compare;
 mod failures;
 mod helpers;
+mod profile;
 mod real_apps;

@@ -1,0 +1,124 @@
+//! `benchmark-harness profile`: one app under its language's profiler.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use super::options::LoadArgs;
+use super::progress::StderrProgress;
+use super::run::{emit, exit_of};
+use super::Usage;
+use crate::profile::{execute, ProfilePlan, ProfilerKind};
+use crate::schema::{read_result, RunResult};
+
+/// `--profiler` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfilerArg {
+    Auto,
+    Python,
+    Node,
+    Ruby,
+    Perf,
+    None,
+}
+
+/// `profile` flags.
+#[derive(Debug, Clone, Args)]
+pub struct ProfileArgs {
+    /// The app to profile, by name (found under --apps).
+    #[arg(long, value_name = "NAME")]
+    pub framework: Option<String>,
+    /// The app folder to profile.
+    #[arg(long, value_name = "DIR")]
+    pub app_dir: Option<PathBuf>,
+    /// The profiler; auto picks by the manifest's language.
+    #[arg(long, value_enum, default_value_t = ProfilerArg::Auto)]
+    pub profiler: ProfilerArg,
+    /// A run/profile result to compare with (e.g. the Rust app's): throughput and p99 ratios.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Draw one flamegraph SVG per workload.
+    #[arg(long)]
+    pub flamegraph: bool,
+    /// Where flamegraphs and raw profiles go (default: beside --output).
+    #[arg(long, value_name = "DIR")]
+    pub flamegraph_dir: Option<PathBuf>,
+    /// Seconds of the profiling window per workload (sampler attached).
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub profile_duration: f64,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+fn out_dir(args: &ProfileArgs) -> PathBuf {
+    if let Some(dir) = &args.flamegraph_dir {
+        return dir.clone();
+    }
+    match &args.load.output {
+        Some(out) => {
+            let stem =
+                out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "profile".into());
+            out.parent().unwrap_or(std::path::Path::new(".")).join(format!("{stem}-profiles"))
+        }
+        None => PathBuf::from("profiles"),
+    }
+}
+
+pub fn run(args: ProfileArgs, quiet: bool) -> anyhow::Result<i32> {
+    let selection = crate::workload::select_from(&args.load.suite, &args.load.workload)?;
+    let load = args.load.load_options()?;
+    if !(args.profile_duration.is_finite() && args.profile_duration > 0.0 && args.profile_duration <= 3600.0)
+    {
+        return Err(Usage(format!(
+            "invalid --profile-duration {}; expected seconds, more than 0",
+            args.profile_duration
+        ))
+        .into());
+    }
+    let target = super::run::target_of(args.framework.as_deref(), args.app_dir.as_ref(), None, &args.load)?;
+    let crate::run::RunTarget::App { app, .. } = target else { unreachable!("no --url for profile") };
+    let profiler = match args.profiler {
+        ProfilerArg::Auto => ProfilerKind::for_language(app.manifest.app.language),
+        ProfilerArg::Python => ProfilerKind::Python,
+        ProfilerArg::Node => ProfilerKind::Node,
+        ProfilerArg::Ruby => ProfilerKind::Ruby,
+        ProfilerArg::Perf => ProfilerKind::Perf,
+        ProfilerArg::None => ProfilerKind::None,
+    };
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let r: RunResult = read_result(path).map_err(|e| Usage(format!("--baseline: {e}")))?;
+            Some((r, path.display().to_string()))
+        }
+        None => None,
+    };
+    let plan = ProfilePlan {
+        app: *app,
+        workers: args.load.workers,
+        server_cpus: args.load.server_cpus()?,
+        suites: selection.suites,
+        workloads: selection.workloads,
+        load,
+        profile_duration: std::time::Duration::from_secs_f64(args.profile_duration),
+        profiler,
+        flamegraphs: args.flamegraph || args.flamegraph_dir.is_some(),
+        out_dir: out_dir(&args),
+        baseline,
+        verify: !args.load.no_verify,
+        repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    let stop = crate::server::stop_flag();
+    let progress = StderrProgress::new(quiet);
+    let result = execute(&plan, &progress, &stop).context("profile")?;
+    drop(progress);
+    emit(&result, &args.load, quiet)?;
+    if let Some(c) = &result.comparison {
+        if !quiet {
+            for line in &c.analysis {
+                eprintln!("{line}");
+            }
+        }
+    }
+    Ok(exit_of(&result))
+}

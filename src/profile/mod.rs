@@ -1,0 +1,113 @@
+//! Profile mode: one app under its language's profiler. Per workload a warm-up, a
+//! measurement window with only cheap in-process counters active, then a profiling window
+//! with the sampler attached under the same load; flamegraphs; ratios against a baseline.
+//!
+//! Starts processes (samplers) and talks to `run` (sessions, load), `monitor` (process tree).
+
+mod baseline;
+mod flame;
+mod none;
+mod perf;
+mod runner;
+mod target;
+
+pub use baseline::compare_with_baseline;
+pub use flame::{fold_lines, write_flamegraph};
+pub use none::NoProfiler;
+pub use perf::PerfProfiler;
+pub use runner::{execute, ProfilePlan, ProfileRunError};
+pub use target::{listening_pids, ProcessTarget};
+
+use std::path::{Path, PathBuf};
+
+use crate::schema::Profiling;
+
+/// Which profiler `--profiler` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfilerKind {
+    Auto,
+    Python,
+    Node,
+    Ruby,
+    Perf,
+    None,
+}
+
+/// Failures of a profiler that stop the profile run before it starts.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The profiler is not installed: names the package and the install command.
+    #[error("{tool} is not installed; {install}")]
+    Missing { tool: String, install: String },
+    #[error("profiler '{0}' is not available yet; use --profiler perf (any language) or --profiler none")]
+    NotYet(String),
+    #[error("cannot prepare the profiler: {0}")]
+    Setup(String),
+}
+
+/// A language profiler, with a do-nothing default for every hook (criterion's `Profiler`).
+///
+/// The runner calls, per workload: `reset_counters` right before the measurement window,
+/// `read_counters` right after it, then `start_sampling` / `stop_sampling` around the
+/// profiling window. A hook that fails leaves its figures `null` with a note; the
+/// measurement still stands.
+pub trait Profiler {
+    /// Name and version, e.g. `perf 6.1`, recorded in the result.
+    fn name(&self) -> String;
+
+    /// Extra environment for the server (in-process helpers: PYTHONPATH, NODE_OPTIONS, RUBYOPT).
+    fn server_env(&mut self, _work_dir: &Path) -> Result<Vec<(String, String)>, ProfileError> {
+        Ok(Vec::new())
+    }
+
+    /// Reset in-process counters (GC, heap) right before the measurement window.
+    fn reset_counters(&mut self, _target: &ProcessTarget) {}
+
+    /// Read the counters right after the measurement window into `into`.
+    fn read_counters(&mut self, _target: &ProcessTarget, _into: &mut Profiling) {}
+
+    /// Attach the sampler for the profiling window of `workload`.
+    fn start_sampling(
+        &mut self,
+        _target: &ProcessTarget,
+        _workload: &str,
+        _out_dir: &Path,
+    ) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Detach the sampler; fill stack-derived figures into `into`; return the folded stacks
+    /// (`frame;frame;frame count` lines) and the raw profile's path, if any.
+    fn stop_sampling(
+        &mut self,
+        _target: &ProcessTarget,
+        _into: &mut Profiling,
+    ) -> Option<(String, Option<PathBuf>)> {
+        None
+    }
+}
+
+impl ProfilerKind {
+    /// The profiler `auto` picks for a manifest language.
+    pub fn for_language(language: crate::app::Language) -> ProfilerKind {
+        use crate::app::Language;
+        match language {
+            Language::Python => ProfilerKind::Python,
+            Language::Node => ProfilerKind::Node,
+            Language::Ruby => ProfilerKind::Ruby,
+            Language::Rust | Language::Other => ProfilerKind::Perf,
+        }
+    }
+}
+
+/// Build the profiler for `kind` (after `auto` is resolved), checking that its tool exists.
+pub fn profiler_for(kind: ProfilerKind) -> Result<Box<dyn Profiler>, ProfileError> {
+    match kind {
+        ProfilerKind::None => Ok(Box::new(NoProfiler)),
+        ProfilerKind::Perf => Ok(Box::new(PerfProfiler::new()?)),
+        ProfilerKind::Python => Err(ProfileError::NotYet("python".into())),
+        ProfilerKind::Node => Err(ProfileError::NotYet("node".into())),
+        ProfilerKind::Ruby => Err(ProfileError::NotYet("ruby".into())),
+        ProfilerKind::Auto => unreachable!("auto is resolved from the manifest's language first"),
+    }
+}

@@ -1,0 +1,156 @@
+//! Linux `perf` for native servers (Rust, or any language as a fallback): `perf record
+//! -e cpu-clock --call-graph dwarf` on the server during the profiling window, `perf
+//! script` afterwards, folded with inferno.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use super::{ProcessTarget, ProfileError, Profiler};
+use crate::schema::{Profiling, RustMetrics};
+
+/// The `perf` sampler.
+pub struct PerfProfiler {
+    version: String,
+    child: Option<Child>,
+    data: Option<PathBuf>,
+}
+
+impl PerfProfiler {
+    /// Check that `perf` runs here.
+    pub fn new() -> Result<PerfProfiler, ProfileError> {
+        let out = Command::new("perf").arg("--version").output().map_err(|_| ProfileError::Missing {
+            tool: "perf".into(),
+            install: "on Debian: apt-get install -y linux-perf (or use --profiler none)".into(),
+        })?;
+        let version = String::from_utf8_lossy(&out.stdout).trim().replace("perf version ", "perf ");
+        Ok(PerfProfiler { version, child: None, data: None })
+    }
+}
+
+fn stop_child(child: &mut Child) {
+    // SAFETY: SIGINT to our own child: perf writes its data file and exits.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let _ = child.wait();
+}
+
+impl Drop for PerfProfiler {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            stop_child(&mut c);
+        }
+    }
+}
+
+/// Fold `perf script` output into `stack count` lines, counts in samples, and the number of
+/// samples. inferno weighs each sample by its period (nanoseconds for `cpu-clock`), so the
+/// counts are scaled back to samples.
+pub fn fold_perf_script(script: &[u8]) -> Result<(String, u64), String> {
+    use inferno::collapse::Collapse;
+    let mut out = Vec::new();
+    let mut folder = inferno::collapse::perf::Folder::default();
+    folder.collapse(script, &mut out).map_err(|e| format!("cannot fold perf samples: {e}"))?;
+    let folded = String::from_utf8_lossy(&out).into_owned();
+    let samples = String::from_utf8_lossy(script).lines().filter(|l| l.contains(" cpu-clock")).count() as u64;
+    let weight: u64 = folded.lines().filter_map(|l| l.rsplit_once(' ')?.1.parse::<u64>().ok()).sum();
+    if samples == 0 || weight <= samples {
+        return Ok((folded, samples));
+    }
+    let per_sample = weight as f64 / samples as f64;
+    let scaled = folded
+        .lines()
+        .filter_map(|l| {
+            let (stack, n) = l.rsplit_once(' ')?;
+            let n = (n.parse::<f64>().ok()? / per_sample).round().max(1.0) as u64;
+            Some(format!("{stack} {n}\n"))
+        })
+        .collect();
+    Ok((scaled, samples))
+}
+
+impl Profiler for PerfProfiler {
+    fn name(&self) -> String {
+        self.version.clone()
+    }
+
+    fn start_sampling(
+        &mut self,
+        target: &ProcessTarget,
+        workload: &str,
+        out_dir: &Path,
+    ) -> Result<(), String> {
+        let data = out_dir.join(format!("{workload}.perf.data"));
+        let pids = target.listeners.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",");
+        let child = Command::new("perf")
+            .args(["record", "-e", "cpu-clock", "-F", "999", "--call-graph", "dwarf", "-q", "-o"])
+            .arg(&data)
+            .args(["-p", &pids])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("cannot start perf record: {e}"))?;
+        self.child = Some(child);
+        self.data = Some(data);
+        Ok(())
+    }
+
+    fn stop_sampling(
+        &mut self,
+        _target: &ProcessTarget,
+        into: &mut Profiling,
+    ) -> Option<(String, Option<PathBuf>)> {
+        let mut child = self.child.take()?;
+        stop_child(&mut child);
+        let data = self.data.take()?;
+        let script = Command::new("perf").arg("script").arg("-i").arg(&data).stderr(Stdio::null()).output();
+        let folded = match script {
+            Ok(out) if out.status.success() => fold_perf_script(&out.stdout),
+            Ok(out) => Err(format!("perf script failed ({})", out.status)),
+            Err(e) => Err(format!("cannot run perf script: {e}")),
+        };
+        match folded {
+            Ok((folded, samples)) => {
+                into.rust =
+                    Some(RustMetrics { samples: Some(samples), heap_allocations: None, heap_peak_mb: None });
+                into.notes.push(
+                    "rust: heap_allocations and heap_peak_mb are null: the counting allocator is not built in yet"
+                        .into(),
+                );
+                Some((folded, Some(data)))
+            }
+            Err(e) => {
+                into.notes.push(format!("perf: {e}; the measurement still stands"));
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCRIPT: &str = "server 10 [000] 1.000: 1001001 cpu-clock: \n\
+\t    55d0 handler+0x10 (/bin/server)\n\
+\t    55c0 main+0x20 (/bin/server)\n\
+\n\
+server 10 [000] 1.001: 1001001 cpu-clock: \n\
+\t    55d0 handler+0x10 (/bin/server)\n\
+\t    55c0 main+0x20 (/bin/server)\n\
+\n\
+server 10 [000] 1.002: 1001001 cpu-clock: \n\
+\t    55c0 main+0x20 (/bin/server)\n\
+\n";
+
+    #[test]
+    fn perf_samples_fold_to_sample_counts() {
+        let (folded, samples) = fold_perf_script(SCRIPT.as_bytes()).unwrap();
+        assert_eq!(samples, 3);
+        assert!(folded.contains("server;main;handler 2"), "{folded}");
+        assert!(folded.contains("server;main 1"), "{folded}");
+    }
+}
