@@ -10,6 +10,7 @@ ruby -e 'require "rack"' 2>/dev/null || need+=(ruby-rack)
 ruby -e 'require "sinatra/base"' 2>/dev/null || need+=(ruby-sinatra)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 [ -x /usr/bin/chromium ] || need+=(chromium)   # the HTML report is checked in headless Chromium
+command -v perf >/dev/null || need+=(linux-perf)  # profile --profiler perf
 for tool in node npm python3 cargo; do
   command -v "$tool" >/dev/null || { echo "error: $tool is required but not installed" >&2; exit 1; }
 done
