@@ -11,6 +11,7 @@ ruby -e 'require "sinatra/base"' 2>/dev/null || need+=(ruby-sinatra)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 [ -x /usr/bin/chromium ] || need+=(chromium)   # the HTML report is checked in headless Chromium
 command -v perf >/dev/null || need+=(linux-perf)  # profile --profiler perf
+ruby -e 'require "stackprof"' 2>/dev/null || need+=(ruby-stackprof)  # profile --profiler ruby
 for tool in node npm python3 cargo; do
   command -v "$tool" >/dev/null || { echo "error: $tool is required but not installed" >&2; exit 1; }
 done

@@ -8,6 +8,7 @@ mod baseline;
 mod flame;
 mod none;
 mod perf;
+mod ruby;
 mod runner;
 mod target;
 
@@ -15,6 +16,7 @@ pub use baseline::compare_with_baseline;
 pub use flame::{fold_lines, write_flamegraph};
 pub use none::NoProfiler;
 pub use perf::PerfProfiler;
+pub use ruby::RubyProfiler;
 pub use runner::{execute, ProfilePlan, ProfileRunError};
 pub use target::{listening_pids, ProcessTarget};
 
@@ -107,7 +109,7 @@ pub fn profiler_for(kind: ProfilerKind) -> Result<Box<dyn Profiler>, ProfileErro
         ProfilerKind::Perf => Ok(Box::new(PerfProfiler::new()?)),
         ProfilerKind::Python => Err(ProfileError::NotYet("python".into())),
         ProfilerKind::Node => Err(ProfileError::NotYet("node".into())),
-        ProfilerKind::Ruby => Err(ProfileError::NotYet("ruby".into())),
+        ProfilerKind::Ruby => Ok(Box::new(RubyProfiler::new()?)),
         ProfilerKind::Auto => unreachable!("auto is resolved from the manifest's language first"),
     }
 }

@@ -93,6 +93,12 @@ impl Profiler for PerfProfiler {
             .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start perf record: {e}"))?;
+        // perf creates its data file once it is attached: wait for it (at most 5 s), so the
+        // profiling window is sampled from its start even on a busy machine.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !data.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         self.child = Some(child);
         self.data = Some(data);
         Ok(())

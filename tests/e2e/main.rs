@@ -7,4 +7,5 @@ mod compare;
 mod failures;
 mod helpers;
 mod profile;
+mod profile_ruby;
 mod real_apps;

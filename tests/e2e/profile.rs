@@ -20,7 +20,7 @@ fn profile_axum_with_perf_draws_flamegraphs_and_compares_with_a_baseline() {
     let output = tag
         .command()
         .args(["profile", "--framework", "axum-baseline", "--suite", "baseline", "--profiler", "perf"])
-        .args(["--duration", "1", "--warmup", "0", "--profile-duration", "1", "--flamegraph-dir"])
+        .args(["--duration", "1", "--warmup", "0", "--profile-duration", "2", "--flamegraph-dir"])
         .arg(&flames)
         .arg("--baseline")
         .arg(&base)
