@@ -41,7 +41,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 
 fn profiler_code(e: &ProfileError) -> i32 {
     match e {
-        ProfileError::Missing { .. } | ProfileError::NotYet(_) => 2,
+        ProfileError::Missing { .. } => 2,
         ProfileError::Setup(_) => 1,
     }
 }

@@ -6,16 +6,20 @@
 
 mod baseline;
 mod flame;
+mod node;
 mod none;
 mod perf;
+mod python;
 mod ruby;
 mod runner;
 mod target;
 
 pub use baseline::compare_with_baseline;
 pub use flame::{fold_lines, write_flamegraph};
+pub use node::NodeProfiler;
 pub use none::NoProfiler;
 pub use perf::PerfProfiler;
+pub use python::PythonProfiler;
 pub use ruby::RubyProfiler;
 pub use runner::{execute, ProfilePlan, ProfileRunError};
 pub use target::{listening_pids, ProcessTarget};
@@ -41,8 +45,6 @@ pub enum ProfileError {
     /// The profiler is not installed: names the package and the install command.
     #[error("{tool} is not installed; {install}")]
     Missing { tool: String, install: String },
-    #[error("profiler '{0}' is not available yet; use --profiler perf (any language) or --profiler none")]
-    NotYet(String),
     #[error("cannot prepare the profiler: {0}")]
     Setup(String),
 }
@@ -107,8 +109,8 @@ pub fn profiler_for(kind: ProfilerKind) -> Result<Box<dyn Profiler>, ProfileErro
     match kind {
         ProfilerKind::None => Ok(Box::new(NoProfiler)),
         ProfilerKind::Perf => Ok(Box::new(PerfProfiler::new()?)),
-        ProfilerKind::Python => Err(ProfileError::NotYet("python".into())),
-        ProfilerKind::Node => Err(ProfileError::NotYet("node".into())),
+        ProfilerKind::Python => Ok(Box::new(PythonProfiler::new()?)),
+        ProfilerKind::Node => Ok(Box::new(NodeProfiler::new()?)),
         ProfilerKind::Ruby => Ok(Box::new(RubyProfiler::new()?)),
         ProfilerKind::Auto => unreachable!("auto is resolved from the manifest's language first"),
     }

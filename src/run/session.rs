@@ -147,7 +147,7 @@ impl<'a> Session<'a> {
         let Some(app) = &self.app else { return Ok(()) };
         let port = free_port()?;
         let mut spec = app.server_spec(port, self.workers, self.server_cpus.clone())?;
-        spec.env.extend(self.env.iter().cloned());
+        merge_env(&mut spec.env, &self.env);
         self.progress.event(&Event::ServerStarting { app: app.name().into(), port });
         let began = Instant::now();
         let mut server = Server::spawn(spec)?;
@@ -241,9 +241,36 @@ impl<'a> Session<'a> {
     }
 }
 
+/// Add `extra` to `env`. A variable already set (e.g. by the manifest) is extended, not
+/// replaced: `PYTHONPATH` gets the extra entry first, `NODE_OPTIONS`/`RUBYOPT` get it appended.
+pub fn merge_env(env: &mut Vec<(String, String)>, extra: &[(String, String)]) {
+    for (k, v) in extra {
+        match env.iter_mut().rev().find(|(ek, _)| ek == k) {
+            Some((_, existing)) if k == "PYTHONPATH" => *existing = format!("{v}:{existing}"),
+            Some((_, existing)) if k == "NODE_OPTIONS" || k == "RUBYOPT" => {
+                *existing = format!("{existing} {v}")
+            }
+            _ => env.push((k.clone(), v.clone())),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn profiler_env_extends_what_the_manifest_set() {
+        let mut env = vec![("NODE_OPTIONS".to_string(), "--max-old-space-size=512".to_string())];
+        merge_env(
+            &mut env,
+            &[("NODE_OPTIONS".into(), "--require /p.js".into()), ("PYTHONPATH".into(), "/h".into())],
+        );
+        assert_eq!(env[0].1, "--max-old-space-size=512 --require /p.js");
+        assert_eq!(env[1], ("PYTHONPATH".to_string(), "/h".to_string()));
+        merge_env(&mut env, &[("PYTHONPATH".into(), "/g".into())]);
+        assert_eq!(env[1].1, "/g:/h");
+    }
 
     #[test]
     fn urls_parse_with_port_and_prefix() {

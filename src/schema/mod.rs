@@ -3,11 +3,13 @@
 //! Field names follow the original design so that existing tooling keeps working; new
 //! fields are only ever added beside them.
 
+mod check;
 mod compare;
 mod io;
 mod profile;
 mod result;
 
+pub use check::*;
 pub use compare::*;
 pub use io::{read_result, write_atomic, ReadError, SCHEMA_VERSION};
 pub use profile::*;
@@ -23,4 +25,9 @@ pub fn run_result_schema() -> String {
 /// JSON Schema of the compare result file, pretty-printed.
 pub fn compare_result_schema() -> String {
     serde_json::to_string_pretty(&schema_for!(CompareResult)).expect("a schema always serialises") + "\n"
+}
+
+/// JSON Schema of the check result file, pretty-printed.
+pub fn check_result_schema() -> String {
+    serde_json::to_string_pretty(&schema_for!(CheckResult)).expect("a schema always serialises") + "\n"
 }

@@ -7,5 +7,7 @@ mod compare;
 mod failures;
 mod helpers;
 mod profile;
+mod profile_node;
+mod profile_python;
 mod profile_ruby;
 mod real_apps;

@@ -1,5 +1,5 @@
 //! Profile end to end: the measurement and profiling windows, perf on the Rust baseline,
-//! baseline ratios, and the error for a profiler that is not built yet.
+//! baseline ratios, and the error for an unknown profiler.
 
 use crate::helpers::{read_json, text, Tag};
 
@@ -49,17 +49,17 @@ fn profile_axum_with_perf_draws_flamegraphs_and_compares_with_a_baseline() {
 }
 
 #[test]
-fn a_profiler_not_built_yet_is_a_clear_usage_error() {
+fn an_unknown_profiler_is_a_usage_error_listing_the_valid_ones() {
     let tag = Tag::new();
     let output = tag
         .command()
-        .args(["profile", "--apps", "tests/apps", "--framework", "mock-ok", "--suite", "baseline"])
+        .args(["profile", "--apps", "tests/apps", "--framework", "mock-ok", "--profiler", "jvm"])
         .output()
         .unwrap();
     tag.assert_no_leftovers();
     let (_, err) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{err}");
-    assert!(err.contains("'python' is not available yet") && err.contains("--profiler perf"), "{err}");
+    assert!(err.contains("'jvm'") && err.contains("python") && err.contains("perf"), "{err}");
 }
 
 #[test]

@@ -1,0 +1,337 @@
+//! The Node.js profiler: a `--require` preload (`node/preload.js`, shipped inside the binary)
+//! injected through `NODE_OPTIONS` into every Node process of the server. It keeps V8 heap,
+//! event-loop delay and GC counters (reset on SIGUSR2, dumped on a control-file command)
+//! and runs the V8 CPU profiler through the inspector API for the profiling window only.
+//! The `.cpuprofile` is folded here (`node/cpuprofile.rs`).
+//!
+//! Control: SIGUSR2 resets the counters (sent only to PIDs that wrote a ready file, so a
+//! process without the preload is never signalled); other commands go through
+//! `<pid>.cmd` files the preload polls every 100 ms, answered in `<pid>.<seq>.json`.
+
+mod cpuprofile;
+mod stats;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::{ProcessTarget, ProfileError, Profiler};
+use crate::schema::{NodeMetrics, Profiling};
+
+use cpuprofile::fold_cpuprofile;
+
+const PRELOAD: &str = include_str!("node/preload.js");
+
+/// The Node.js profiler (in-process counters and the inspector's CPU profiler).
+pub struct NodeProfiler {
+    version: String,
+    /// Control files: `preload.js`, `<pid>.ready`, `<pid>.cmd`, answers.
+    ctl: PathBuf,
+    seq: u64,
+    /// Processes whose counters were reset for the current measurement window.
+    counted: Vec<(i32, String)>,
+    /// Processes profiled in the current profiling window, and their `.cpuprofile` paths.
+    sampled: Vec<(i32, String, PathBuf)>,
+    notes: Vec<String>,
+}
+
+impl NodeProfiler {
+    /// Check that `node` (16 or later: GC details and the event-loop monitor) runs here.
+    pub fn new() -> Result<NodeProfiler, ProfileError> {
+        let missing = || ProfileError::Missing {
+            tool: "node".into(),
+            install: "install Node.js 16 or later (Debian: apt-get install -y nodejs) or use --profiler none"
+                .into(),
+        };
+        let out = Command::new("node").arg("--version").output().map_err(|_| missing())?;
+        let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let major = version.trim_start_matches('v').split('.').next().and_then(|m| m.parse::<u32>().ok());
+        if !out.status.success() || !major.is_some_and(|m| m >= 16) {
+            return Err(missing());
+        }
+        Ok(NodeProfiler {
+            version,
+            ctl: PathBuf::new(),
+            seq: 0,
+            counted: Vec::new(),
+            sampled: Vec::new(),
+            notes: Vec::new(),
+        })
+    }
+
+    /// Live Node processes of the server (same process group) that loaded the preload, with
+    /// their role (`main`, or cluster `primary` / `worker`), by PID.
+    fn processes(&mut self, target: &ProcessTarget, report: bool) -> Vec<(i32, String)> {
+        let mut found = BTreeMap::new();
+        let Ok(entries) = std::fs::read_dir(&self.ctl) else { return Vec::new() };
+        for e in entries.filter_map(|e| e.ok()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(pid) = name.strip_suffix(".ready").and_then(|p| p.parse::<i32>().ok()) else { continue };
+            if group_of(pid) != Some(target.pgid) {
+                continue;
+            }
+            let ready = std::fs::read_to_string(e.path())
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .unwrap_or_default();
+            let role = ready["role"].as_str().unwrap_or("node").to_string();
+            found.insert(pid, (role, ready["ppid"].as_i64()));
+        }
+        // A `main` process that started others of the set is the cluster primary.
+        let parents: Vec<i64> = found.values().filter_map(|(_, ppid)| *ppid).collect();
+        let found: BTreeMap<i32, String> = found
+            .into_iter()
+            .map(|(pid, (role, _))| {
+                let primary = role == "main" && parents.contains(&i64::from(pid));
+                (pid, if primary { "primary".to_string() } else { role })
+            })
+            .collect();
+        let silent: Vec<String> =
+            target.listeners.iter().filter(|p| !found.contains_key(p)).map(|p| p.to_string()).collect();
+        if report && !silent.is_empty() {
+            self.notes.push(format!(
+                "node: listening process(es) {} did not load the preload (NODE_OPTIONS overridden?); they are not measured",
+                silent.join(", ")
+            ));
+        }
+        found.into_iter().collect()
+    }
+
+    /// Send `command` to each PID and wait for the answers (up to `timeout`).
+    fn ask(
+        &mut self,
+        pids: &[i32],
+        command: &str,
+        timeout: Duration,
+    ) -> BTreeMap<i32, Result<serde_json::Value, String>> {
+        let mut waiting = BTreeMap::new();
+        let mut answers = BTreeMap::new();
+        for &pid in pids {
+            self.seq += 1;
+            let (cmd, tmp) = (self.ctl.join(format!("{pid}.cmd")), self.ctl.join(format!("{pid}.cmd.tmp")));
+            let sent = std::fs::write(&tmp, format!("{} {command}\n", self.seq))
+                .and_then(|()| std::fs::rename(&tmp, &cmd));
+            match sent {
+                Ok(()) => {
+                    waiting.insert(pid, self.ctl.join(format!("{pid}.{}.json", self.seq)));
+                }
+                Err(e) => {
+                    answers.insert(pid, Err(format!("cannot write {}: {e}", cmd.display())));
+                }
+            }
+        }
+        let deadline = Instant::now() + timeout;
+        while !waiting.is_empty() {
+            waiting.retain(|pid, path| {
+                let Ok(text) = std::fs::read_to_string(&*path) else { return true };
+                let _ = std::fs::remove_file(&*path);
+                let answer = match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(v) if v["ok"] == true => Ok(v),
+                    Ok(v) => Err(v["error"].as_str().unwrap_or("failed").to_string()),
+                    Err(e) => Err(format!("unreadable answer: {e}")),
+                };
+                answers.insert(*pid, answer);
+                false
+            });
+            if Instant::now() > deadline {
+                for pid in waiting.keys() {
+                    answers.insert(*pid, Err(format!("no answer within {} s", timeout.as_secs())));
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        answers
+    }
+}
+
+/// The process group of a live, non-zombie process.
+fn group_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    if rest.first() == Some(&"Z") {
+        return None;
+    }
+    rest.get(2)?.parse().ok()
+}
+
+/// `NODE_OPTIONS` with `--require "preload"` appended to what was there.
+fn node_options(existing: Option<&str>, preload: &Path) -> String {
+    let quoted = preload.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
+    let require = format!("--require \"{quoted}\"");
+    match existing.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(e) => format!("{e} {require}"),
+        None => require,
+    }
+}
+
+impl Profiler for NodeProfiler {
+    fn name(&self) -> String {
+        format!("node {} inspector CPU profiler", self.version)
+    }
+
+    fn server_env(&mut self, work_dir: &Path) -> Result<Vec<(String, String)>, ProfileError> {
+        self.ctl = work_dir.join("node-ctl");
+        let _ = std::fs::remove_dir_all(&self.ctl);
+        let preload = self.ctl.join("preload.js");
+        std::fs::create_dir_all(&self.ctl)
+            .and_then(|()| std::fs::write(&preload, PRELOAD))
+            .map_err(|e| ProfileError::Setup(format!("cannot write {}: {e}", preload.display())))?;
+        let existing = std::env::var("NODE_OPTIONS").ok();
+        Ok(vec![
+            ("NODE_OPTIONS".into(), node_options(existing.as_deref(), &preload)),
+            ("BH_NODE_PROFILE_DIR".into(), self.ctl.display().to_string()),
+        ])
+    }
+
+    fn reset_counters(&mut self, target: &ProcessTarget) {
+        self.counted = self.processes(target, true);
+        for (pid, _) in &self.counted {
+            // SAFETY: kill(2) on a PID of the server's group that wrote a ready file, i.e.
+            // loaded the preload, which handles SIGUSR2.
+            unsafe {
+                libc::kill(*pid, libc::SIGUSR2);
+            }
+        }
+    }
+
+    fn read_counters(&mut self, _target: &ProcessTarget, into: &mut Profiling) {
+        into.notes.append(&mut self.notes);
+        let pids: Vec<i32> = self.counted.iter().map(|(p, _)| *p).collect();
+        if pids.is_empty() {
+            into.node = Some(NodeMetrics::default());
+            into.notes.push("node: no server process loaded the preload; heap, lag and GC are null".into());
+            return;
+        }
+        let mut dumps = Vec::new();
+        for (pid, answer) in self.ask(&pids, "dump", Duration::from_secs(5)) {
+            match answer.and_then(|v| {
+                serde_json::from_value::<stats::Dump>(v["stats"].clone()).map_err(|e| e.to_string())
+            }) {
+                Ok(mut d) => {
+                    // The harness knows the cluster primary; the process itself says `main`.
+                    if let Some((_, role)) = self.counted.iter().find(|(p, _)| *p == pid) {
+                        d.role = role.clone();
+                    }
+                    dumps.push(d);
+                }
+                Err(e) => {
+                    into.notes.push(format!("node: process {pid} gave no counters ({e}); not included"))
+                }
+            }
+        }
+        if dumps.is_empty() {
+            into.node = Some(NodeMetrics::default());
+            into.notes.push("node: no process answered; heap, lag and GC are null".into());
+            return;
+        }
+        let (metrics, notes) = stats::combine(&dumps);
+        into.node = Some(metrics);
+        into.notes.extend(notes);
+    }
+
+    fn start_sampling(
+        &mut self,
+        target: &ProcessTarget,
+        workload: &str,
+        out_dir: &Path,
+    ) -> Result<(), String> {
+        let procs = self.processes(target, false);
+        if procs.is_empty() {
+            return Err("no server process loaded the preload".into());
+        }
+        let pids: Vec<i32> = procs.iter().map(|(p, _)| *p).collect();
+        let answers = self.ask(&pids, "start", Duration::from_secs(5));
+        let mut errors = Vec::new();
+        self.sampled.clear();
+        for (pid, role) in procs {
+            match &answers[&pid] {
+                Ok(_) => {
+                    let path = out_dir.join(format!("{workload}.{pid}.cpuprofile"));
+                    self.sampled.push((pid, role, path));
+                }
+                Err(e) => errors.push(format!("process {pid}: {e}")),
+            }
+        }
+        if self.sampled.is_empty() {
+            return Err(format!("the CPU profiler did not start ({})", errors.join("; ")));
+        }
+        self.notes.extend(errors.into_iter().map(|e| format!("node: CPU profiler not started in {e}")));
+        Ok(())
+    }
+
+    fn stop_sampling(
+        &mut self,
+        _target: &ProcessTarget,
+        into: &mut Profiling,
+    ) -> Option<(String, Option<PathBuf>)> {
+        into.notes.append(&mut self.notes);
+        let sampled = std::mem::take(&mut self.sampled);
+        let several = sampled.len() > 1;
+        let mut folded = String::new();
+        let (mut first, mut samples, mut idle) = (None, 0, 0);
+        let mut profiled = Vec::new();
+        for (pid, role, path) in sampled {
+            let answer = self.ask(&[pid], &format!("stop {}", path.display()), Duration::from_secs(30));
+            let result = answer.into_values().next().unwrap_or(Err("no answer".into())).and_then(|_| {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let root = if several { format!("node {role} {pid}") } else { "node".into() };
+                fold_cpuprofile(&text, &root)
+            });
+            match result {
+                Ok(f) => {
+                    samples += f.samples;
+                    idle += f.idle;
+                    for l in f.lines {
+                        folded.push_str(&l);
+                        folded.push('\n');
+                    }
+                    if first.is_some() {
+                        into.notes.push(format!("raw profile: {}", path.display()));
+                    } else {
+                        first = Some(path);
+                    }
+                    profiled.push(format!("{role} {pid}"));
+                }
+                Err(e) => into.notes.push(format!("node: CPU profile of process {pid} lost: {e}")),
+            }
+        }
+        if profiled.is_empty() {
+            into.notes.push("node: no CPU profile was recorded; the measurement still stands".into());
+            return None;
+        }
+        let total = samples + idle;
+        into.notes.push(format!(
+            "node: CPU profile of {} ({samples} samples on CPU, {idle} idle samples ({:.0} %) left out of the flamegraph; 1 ms sampling interval asked)",
+            profiled.join(", "),
+            if total > 0 { 100.0 * idle as f64 / total as f64 } else { 0.0 }
+        ));
+        Some((folded, first))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preload_is_appended_to_existing_node_options() {
+        let p = Path::new("/out dir/node-ctl/preload.js");
+        assert_eq!(node_options(None, p), "--require \"/out dir/node-ctl/preload.js\"");
+        assert_eq!(
+            node_options(Some(" --max-old-space-size=512 "), p),
+            "--max-old-space-size=512 --require \"/out dir/node-ctl/preload.js\""
+        );
+        assert_eq!(node_options(Some(""), Path::new("/a\"b")), "--require \"/a\\\"b\"");
+    }
+
+    #[test]
+    fn the_process_group_of_this_process_is_read() {
+        let me = std::process::id() as i32;
+        // SAFETY: getpgrp(2) has no preconditions.
+        assert_eq!(group_of(me), Some(unsafe { libc::getpgrp() }));
+        assert_eq!(group_of(-5), None);
+    }
+}
