@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q
-for name in run profile compare app; do
+for name in run profile compare check app; do
   ./target/debug/benchmark-harness schema "$name" > "schema/$name.schema.json"
 done
 echo "schemas written to schema/"

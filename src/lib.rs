@@ -4,6 +4,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod host;

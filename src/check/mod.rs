@@ -10,7 +10,9 @@ pub use config::{find_config, CheckConfig, ConfigError, Override};
 use std::collections::BTreeMap;
 
 use crate::report::AnyResult;
-use crate::schema::{CheckResult, CheckSide, Severity, Thresholds, WorkloadCheck, WorkloadStatus, SCHEMA_VERSION};
+use crate::schema::{
+    CheckResult, CheckSide, Severity, Thresholds, WorkloadCheck, WorkloadStatus, SCHEMA_VERSION,
+};
 
 /// Which figure decides the severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +77,8 @@ pub fn entries(any: &AnyResult) -> BTreeMap<String, Entry> {
         }
         AnyResult::Compare(c) => {
             for w in c.suites.iter().flat_map(|s| &s.workloads) {
-                for r in w.results.iter().filter(|r| r.status == WorkloadStatus::Ok && !r.samples.is_empty()) {
+                for r in w.results.iter().filter(|r| r.status == WorkloadStatus::Ok && !r.samples.is_empty())
+                {
                     let Some(t) = &r.throughput else { continue };
                     out.entry(format!("{}/{}", r.framework, w.name)).or_insert(Entry {
                         framework: r.framework.clone(),
@@ -83,7 +86,11 @@ pub fn entries(any: &AnyResult) -> BTreeMap<String, Entry> {
                         rps: t.requests_per_sec,
                         p99_ms: r.latency.as_ref().map(|l| l.p99_ms),
                         rps_samples: r.samples.clone(),
-                        p99_samples: r.rounds.iter().filter_map(|m| m.latency.as_ref().map(|l| l.p99_ms)).collect(),
+                        p99_samples: r
+                            .rounds
+                            .iter()
+                            .filter_map(|m| m.latency.as_ref().map(|l| l.p99_ms))
+                            .collect(),
                     });
                 }
             }
@@ -97,7 +104,12 @@ fn side(any: &AnyResult, file: &str) -> CheckSide {
         AnyResult::Run(r) => (format!("{:?}", r.mode).to_lowercase(), &r.metadata),
         AnyResult::Compare(c) => ("compare".to_string(), &c.metadata),
     };
-    CheckSide { file: file.into(), mode, git_commit: meta.git_commit.clone(), timestamp: meta.timestamp.clone() }
+    CheckSide {
+        file: file.into(),
+        mode,
+        git_commit: meta.git_commit.clone(),
+        timestamp: meta.timestamp.clone(),
+    }
 }
 
 /// Re-key single-framework sides by workload, so a run of `app` checks against a run of `app2`.
@@ -122,7 +134,10 @@ pub fn check(baseline: (&AnyResult, &str), current: (&AnyResult, &str), o: &Chec
     let (mut base, mut cur) = (entries(baseline.0), entries(current.0));
     let mut notes = Vec::new();
     if frameworks(&base) == 1 && frameworks(&cur) == 1 {
-        let (bf, cf) = (base.values().next().map(|e| e.framework.clone()), cur.values().next().map(|e| e.framework.clone()));
+        let (bf, cf) = (
+            base.values().next().map(|e| e.framework.clone()),
+            cur.values().next().map(|e| e.framework.clone()),
+        );
         if bf != cf {
             notes.push(format!(
                 "baseline is {} and current is {}: compared workload by workload",
@@ -135,7 +150,9 @@ pub fn check(baseline: (&AnyResult, &str), current: (&AnyResult, &str), o: &Chec
     }
     let mut workloads: Vec<WorkloadCheck> =
         cur.iter().filter_map(|(k, c)| base.get(k).map(|b| evaluate(b, c, o))).collect();
-    workloads.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rps_change_percent.total_cmp(&b.rps_change_percent)));
+    workloads.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then(a.rps_change_percent.total_cmp(&b.rps_change_percent))
+    });
     let verdict = workloads.iter().map(|w| w.severity).max().unwrap_or(Severity::Pass);
     if workloads.is_empty() {
         notes.push("no workload was measured on both sides".into());
@@ -146,7 +163,12 @@ pub fn check(baseline: (&AnyResult, &str), current: (&AnyResult, &str), o: &Chec
         verdict,
         baseline: side(baseline.0, baseline.1),
         current: side(current.0, current.1),
-        thresholds: Thresholds { warn_percent: o.warn, fail_percent: o.fail, metric: o.metric.as_str().into(), alpha: o.alpha },
+        thresholds: Thresholds {
+            warn_percent: o.warn,
+            fail_percent: o.fail,
+            metric: o.metric.as_str().into(),
+            alpha: o.alpha,
+        },
         workloads,
         only_in_baseline: base.keys().filter(|k| !cur.contains_key(*k)).cloned().collect(),
         only_in_current: cur.keys().filter(|k| !base.contains_key(*k)).cloned().collect(),
@@ -154,8 +176,11 @@ pub fn check(baseline: (&AnyResult, &str), current: (&AnyResult, &str), o: &Chec
     }
 }
 
+/// A gate's outcome: the p-value and whether it is below alpha.
+type Gate = Option<(f64, bool)>;
+
 /// Significance of a change when both sides have at least 2 samples (`None` otherwise).
-fn gate(base: &[f64], cur: &[f64], alpha: f64) -> Option<(f64, bool)> {
+fn gate(base: &[f64], cur: &[f64], alpha: f64) -> Gate {
     if base.len() < 2 || cur.len() < 2 {
         return None;
     }
@@ -174,7 +199,7 @@ fn evaluate(b: &Entry, c: &Entry, o: &CheckOptions) -> WorkloadCheck {
     let rps_gate = gate(&b.rps_samples, &c.rps_samples, o.alpha);
     let p99_gate = gate(&b.p99_samples, &c.p99_samples, o.alpha);
     // Each figure's badness in percent (positive = worse) and whether it passes its gate.
-    let mut candidates: Vec<(f64, String, Option<(f64, bool)>)> = Vec::new();
+    let mut candidates: Vec<(f64, String, Gate)> = Vec::new();
     if o.metric != Metric::P99 {
         candidates.push((-rps_change, format!("throughput {rps_change:+.1} %"), rps_gate));
     }
@@ -208,7 +233,9 @@ fn evaluate(b: &Entry, c: &Entry, o: &CheckOptions) -> WorkloadCheck {
         }
     }
     if reasons.is_empty() {
-        reasons.push(candidates.iter().map(|c| c.1.clone()).collect::<Vec<_>>().join(", ") + ": within thresholds");
+        reasons.push(
+            candidates.iter().map(|c| c.1.clone()).collect::<Vec<_>>().join(", ") + ": within thresholds",
+        );
     }
     WorkloadCheck {
         framework: c.framework.clone(),

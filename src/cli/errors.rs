@@ -13,7 +13,7 @@ pub struct Usage(pub String);
 /// 2 when the error (or one it wraps) is bad input, else 1.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {
-        if cause.is::<Usage>() || cause.is::<WorkloadError>() {
+        if cause.is::<Usage>() || cause.is::<WorkloadError>() || cause.is::<crate::check::ConfigError>() {
             return 2;
         }
         if let Some(e) = cause.downcast_ref::<AppError>() {

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod apps;
+mod check;
 mod compare;
 mod errors;
 mod options;
@@ -37,6 +38,8 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     /// Compare several apps on the same workloads: interleaved rounds, statistics, reports.
     Compare(compare::CompareArgs),
+    /// Regression check: a current result against a baseline result, with thresholds.
+    Check(check::CheckArgs),
     /// Re-render a saved result (run, profile or compare) as markdown or HTML.
     Report(report::ReportArgs),
     /// The workload suites: list, show, validate.
@@ -64,6 +67,7 @@ pub fn main() -> i32 {
         Command::Profile(args) => profile::run(args, quiet),
         Command::Compare(args) => compare::run(args, quiet),
         Command::Report(args) => report::run(args),
+        Command::Check(args) => check::run(args),
         Command::Suites(cmd) => suites::run(cmd),
         Command::Apps(cmd) => apps::run(cmd, quiet),
         Command::Schema(args) => schema::run(args),

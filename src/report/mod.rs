@@ -10,6 +10,7 @@ pub(crate) mod fixtures;
 mod html;
 mod html_compare;
 mod markdown;
+mod markdown_check;
 mod markdown_compare;
 mod svg;
 mod view;
@@ -18,6 +19,7 @@ pub use any::{read_any, AnyResult};
 pub use console::{compare_table, run_table, thousands, Table};
 pub use html::HtmlReport;
 pub use markdown::MarkdownReport;
+pub use markdown_check::check_markdown;
 
 /// A reporter: turns a result into the bytes of one output format.
 pub trait Report {

@@ -3,6 +3,7 @@
 //! it caused is left running. No test asserts on a timing.
 
 mod bad_input;
+mod check;
 mod compare;
 mod failures;
 mod helpers;

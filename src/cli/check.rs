@@ -1,0 +1,88 @@
+//! `benchmark-harness check`: regression detection between two saved results.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use super::Usage;
+use crate::check::{check, find_config, CheckOptions, Metric};
+use crate::report::{check_markdown, read_any};
+use crate::schema::{write_atomic, Severity};
+
+/// `--metric` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    Rps,
+    P99,
+    Both,
+}
+
+/// `check` flags. Thresholds also come from `[check]` in a `benchmark-harness.toml` at the
+/// repository root (flags win; per-workload overrides come from the file).
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The baseline result (run, profile or compare).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: PathBuf,
+    /// The current result (run, profile or compare).
+    #[arg(long, value_name = "FILE")]
+    pub current: PathBuf,
+    /// Warning from this slowdown, percent (default 5).
+    #[arg(long, value_name = "PCT")]
+    pub warn: Option<f64>,
+    /// Regression from this slowdown, percent (default 10).
+    #[arg(long, value_name = "PCT")]
+    pub fail: Option<f64>,
+    /// Which figure decides (default both).
+    #[arg(long, value_enum)]
+    pub metric: Option<MetricArg>,
+    /// Write the markdown report (PR comment) here.
+    #[arg(long, value_name = "FILE.md")]
+    pub report: Option<PathBuf>,
+    /// Write the check result as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Exit 1 when a regression at or past --fail is found.
+    #[arg(long)]
+    pub fail_on_regression: bool,
+}
+
+pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
+    let config = find_config(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))?;
+    let file = config.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+    let warn = args.warn.or(file.warn).unwrap_or(5.0);
+    let fail = args.fail.or(file.fail).unwrap_or(10.0);
+    let metric = match (args.metric, file.metric.as_deref()) {
+        (Some(MetricArg::Rps), _) | (None, Some("rps")) => Metric::Rps,
+        (Some(MetricArg::P99), _) | (None, Some("p99")) => Metric::P99,
+        (Some(MetricArg::Both), _) | (None, Some("both") | None) => Metric::Both,
+        (None, Some(other)) => {
+            let at = config.as_ref().map(|(p, _)| p.display().to_string()).unwrap_or_default();
+            return Err(
+                Usage(format!("{at}: invalid [check] metric '{other}'; expected rps, p99 or both")).into()
+            );
+        }
+    };
+    if !(warn >= 0.0 && fail >= warn && fail < 1000.0) {
+        return Err(Usage(format!(
+            "invalid thresholds --warn {warn} --fail {fail}; expected 0 ≤ warn ≤ fail"
+        ))
+        .into());
+    }
+    let alpha = file.alpha.unwrap_or(0.05);
+    let base = read_any(&args.baseline).map_err(|e| Usage(format!("--baseline: {e}")))?;
+    let cur = read_any(&args.current).map_err(|e| Usage(format!("--current: {e}")))?;
+    let options = CheckOptions { warn, fail, metric, alpha, overrides: file.workloads.clone() };
+    let (b, c) = (args.baseline.display().to_string(), args.current.display().to_string());
+    let result = check((&base, &b), (&cur, &c), &options);
+    let md = check_markdown(&result);
+    if let Some(path) = &args.report {
+        std::fs::write(path, &md).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.json {
+        write_atomic(path, &result, true).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    print!("{md}");
+    Ok(if args.fail_on_regression && result.verdict == Severity::Regression { 1 } else { 0 })
+}
