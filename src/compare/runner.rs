@@ -245,7 +245,6 @@ fn assemble(
     let mut refs: Vec<&mut CompareWorkload> = all.iter_mut().collect();
     let mut summary = analyze(&mut refs, active, settings);
     summary.total_duration_secs = (total_secs * 100.0).round() / 100.0;
-    let git = crate::host::git_info(&plan.repo_dir);
     let reached = precision(&all, false);
     let suites: Vec<CompareSuite> = crate::run::chunks(&plan.suites, &all)
         .map(|(name, ws)| CompareSuite { name: name.to_string(), workloads: ws.to_vec() })
@@ -254,18 +253,7 @@ fn assemble(
         mode: Mode::Compare,
         schema_version: SCHEMA_VERSION,
         complete: false,
-        metadata: crate::schema::Metadata {
-            framework: None,
-            language: None,
-            version: None,
-            runtime: None,
-            timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            git_commit: git.commit,
-            git_branch: git.branch,
-            git_dirty: git.dirty,
-            harness_version: env!("CARGO_PKG_VERSION").to_string(),
-            host: crate::host::host(),
-        },
+        metadata: crate::run::metadata_now(&plan.repo_dir),
         configuration: CompareConfiguration {
             load: Configuration {
                 duration_secs: plan.load.duration.as_secs_f64(),

@@ -12,7 +12,7 @@ pub use measure::{
     check_for, ensure_running, measure_load, measure_workload, request_of, verify_answer, AnswerError,
     WorkloadOutcome,
 };
-pub use session::{Session, SessionError};
+pub use session::{metadata_now, Session, SessionError};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

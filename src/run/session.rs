@@ -225,19 +225,30 @@ impl<'a> Session<'a> {
 
     /// Metadata of this session, with the git facts of `repo_dir`.
     pub fn metadata(&self, repo_dir: &std::path::Path) -> Metadata {
-        let git = crate::host::git_info(repo_dir);
         Metadata {
             framework: self.app.as_ref().map(|a| a.name().to_string()),
             language: self.app.as_ref().map(|a| a.manifest.app.language.as_str().to_string()),
             version: self.versions.framework.clone(),
             runtime: self.versions.runtime.clone(),
-            timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            git_commit: git.commit,
-            git_branch: git.branch,
-            git_dirty: git.dirty,
-            harness_version: env!("CARGO_PKG_VERSION").to_string(),
-            host: crate::host::host(),
+            ..metadata_now(repo_dir)
         }
+    }
+}
+
+/// Metadata of a result written now: time, git facts of `repo_dir`, harness, host; no app.
+pub fn metadata_now(repo_dir: &std::path::Path) -> Metadata {
+    let git = crate::host::git_info(repo_dir);
+    Metadata {
+        framework: None,
+        language: None,
+        version: None,
+        runtime: None,
+        timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        git_commit: git.commit,
+        git_branch: git.branch,
+        git_dirty: git.dirty,
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        host: crate::host::host(),
     }
 }
 

@@ -75,6 +75,28 @@ impl Tag {
     }
 }
 
+/// Run `profile` of a bundled app on the `baseline` suite with short windows, assert it exited
+/// 0 and left nothing running, and return the result JSON (flamegraphs under the temp dir).
+pub fn profile_baseline(framework: &str, profiler: &str, dir: &Path) -> serde_json::Value {
+    let tag = Tag::new();
+    let (out, flames) = (dir.join("p.json"), dir.join("flames"));
+    let output = tag
+        .command()
+        .args(["profile", "--framework", framework, "--suite", "baseline", "--profiler", profiler])
+        .args(["--duration", "1", "--warmup", "0", "--profile-duration", "2", "--flamegraph-dir"])
+        .arg(&flames)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    tag.assert_no_leftovers();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let r = read_json(&out);
+    assert_eq!(r["mode"], "profile");
+    r
+}
+
 /// stdout and stderr as text, for messages.
 pub fn text(out: &Output) -> (String, String) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())

@@ -1,27 +1,12 @@
 //! Profile end to end with the Node profiler on the bundled `node-http`: heap, event-loop
 //! lag and GC from the measurement window, a flamegraph from the inspector's CPU profile.
 
-use crate::helpers::{read_json, text, Tag};
+use crate::helpers::profile_baseline;
 
 #[test]
 fn profile_node_http_measures_heap_lag_gc_and_draws_flamegraphs() {
-    let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
-    let (out, flames) = (dir.path().join("p.json"), dir.path().join("flames"));
-    let output = tag
-        .command()
-        .args(["profile", "--framework", "node-http", "--suite", "baseline", "--profiler", "node"])
-        .args(["--duration", "1", "--warmup", "0", "--profile-duration", "2", "--flamegraph-dir"])
-        .arg(&flames)
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
-    tag.assert_no_leftovers();
-    let (_, err) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{err}");
-    let r = read_json(&out);
-    assert_eq!(r["mode"], "profile");
+    let r = profile_baseline("node-http", "node", dir.path());
     for w in r["suites"][0]["workloads"].as_array().unwrap() {
         assert_eq!(w["status"], "ok", "{w}");
         let p = &w["results"]["profiling"];

@@ -1,27 +1,12 @@
 //! Profile end to end with the Python profiler (py-spy + the GC helper) on the bundled
 //! FastAPI app: GC counters, stack-derived figures in range, a well-formed flamegraph.
 
-use crate::helpers::{read_json, text, Tag};
+use crate::helpers::profile_baseline;
 
 #[test]
 fn profile_fastapi_with_py_spy_measures_gc_and_draws_flamegraphs() {
-    let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
-    let (out, flames) = (dir.path().join("p.json"), dir.path().join("flames"));
-    let output = tag
-        .command()
-        .args(["profile", "--framework", "fastapi", "--suite", "baseline", "--profiler", "python"])
-        .args(["--duration", "1", "--warmup", "0", "--profile-duration", "2", "--flamegraph-dir"])
-        .arg(&flames)
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
-    tag.assert_no_leftovers();
-    let (_, err) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{err}");
-    let r = read_json(&out);
-    assert_eq!(r["mode"], "profile");
+    let r = profile_baseline("fastapi", "python", dir.path());
     for w in r["suites"][0]["workloads"].as_array().unwrap() {
         assert_eq!(w["status"], "ok", "{w}");
         let p = &w["results"]["profiling"];
