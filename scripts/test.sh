@@ -9,6 +9,8 @@ step "dependencies"
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
+step "workflow lint (actionlint)"
+./scripts/actionlint.sh
 step "rust apps (one workspace build)"
 ./scripts/build-rust-apps.sh
 step "app setup"

@@ -28,10 +28,28 @@ pub struct CheckConfig {
     pub workloads: BTreeMap<String, Override>,
 }
 
+/// The `[ci]` table: what `scripts/ci-benchmark.sh` measures by default (its environment
+/// variables `FRAMEWORKS`, `SUITES`, `DURATION`, `WARMUP` win). The harness itself only
+/// validates it; the scripts read it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CiConfig {
+    #[serde(default)]
+    pub frameworks: Vec<String>,
+    #[serde(default)]
+    pub suites: Vec<String>,
+    pub duration: Option<f64>,
+    pub warmup: Option<f64>,
+}
+
+/// Other top-level tables are accepted (and ignored) so that later tools can add their own.
 #[derive(Debug, Default, Deserialize)]
 struct File {
     #[serde(default)]
     check: CheckConfig,
+    #[serde(default)]
+    #[allow(dead_code)]
+    ci: CiConfig,
 }
 
 /// A malformed config file.
@@ -76,6 +94,29 @@ mod tests {
         .unwrap();
         assert_eq!((c.warn, c.fail, c.metric.as_deref()), (Some(3.0), Some(8.0), Some("rps")));
         assert_eq!(c.workloads["json-very-large"], Override { warn: None, fail: Some(20.0) });
+    }
+
+    #[test]
+    fn the_ci_table_and_other_tables_do_not_disturb_check() {
+        let text = "[ci]\nframeworks = [\"axum-baseline\"]\nsuites = [\"baseline\"]\nduration = 5\n\n\
+                    [check]\nwarn = 5\nfail = 10\n\n[future]\nx = 1\n";
+        let file: File = toml::from_str(text).unwrap();
+        assert_eq!(file.ci.frameworks, ["axum-baseline"]);
+        assert_eq!((file.ci.suites.as_slice(), file.ci.duration), (&["baseline".to_string()][..], Some(5.0)));
+        let c = parse(text, Path::new("b.toml")).unwrap();
+        assert_eq!((c.warn, c.fail), (Some(5.0), Some(10.0)));
+        // A typo inside [ci] is still caught.
+        let err = parse("[ci]\nframework = []\n", Path::new("b.toml")).unwrap_err().to_string();
+        assert!(err.starts_with("b.toml:2:1:") && err.contains("framework"), "{err}");
+    }
+
+    #[test]
+    fn the_repository_config_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file: File = toml::from_str(&text).unwrap();
+        assert!(!file.ci.frameworks.is_empty() && !file.ci.suites.is_empty());
+        assert!(parse(&text, &path).unwrap().fail.is_some());
     }
 
     #[test]

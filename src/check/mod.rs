@@ -5,7 +5,7 @@
 
 mod config;
 
-pub use config::{find_config, CheckConfig, ConfigError, Override};
+pub use config::{find_config, CheckConfig, CiConfig, ConfigError, Override};
 
 use std::collections::BTreeMap;
 

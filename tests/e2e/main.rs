@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod check;
+mod ci_script;
 mod compare;
 mod failures;
 mod helpers;
