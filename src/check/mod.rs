@@ -129,9 +129,55 @@ fn round(v: f64, places: i32) -> f64 {
     (v * f).round() / f
 }
 
+/// The entries of several results of the same setup taken as rounds: per key, the samples
+/// of every file together, the means of their throughput and p99.
+pub fn merged_entries(results: &[AnyResult]) -> BTreeMap<String, Entry> {
+    let mut out: BTreeMap<String, Entry> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in results {
+        for (k, e) in entries(r) {
+            *counts.entry(k.clone()).or_default() += 1;
+            match out.get_mut(&k) {
+                None => {
+                    out.insert(k, e);
+                }
+                Some(m) => {
+                    m.rps += e.rps;
+                    m.p99_ms = match (m.p99_ms, e.p99_ms) {
+                        (Some(a), Some(b)) => Some(a + b),
+                        _ => None,
+                    };
+                    m.rps_samples.extend(e.rps_samples);
+                    m.p99_samples.extend(e.p99_samples);
+                }
+            }
+        }
+    }
+    for (k, m) in out.iter_mut() {
+        let n = counts[k] as f64;
+        m.rps /= n;
+        m.p99_ms = m.p99_ms.map(|p| p / n);
+    }
+    out
+}
+
 /// Check `current` against `baseline`.
 pub fn check(baseline: (&AnyResult, &str), current: (&AnyResult, &str), o: &CheckOptions) -> CheckResult {
-    let (mut base, mut cur) = (entries(baseline.0), entries(current.0));
+    check_rounds(
+        (std::slice::from_ref(baseline.0), baseline.1),
+        (std::slice::from_ref(current.0), current.1),
+        o,
+    )
+}
+
+/// Check `current` against `baseline` where each side may be several results of the same
+/// setup (rounds): their samples together feed the significance gate.
+pub fn check_rounds(
+    baseline: (&[AnyResult], &str),
+    current: (&[AnyResult], &str),
+    o: &CheckOptions,
+) -> CheckResult {
+    let (mut base, mut cur) = (merged_entries(baseline.0), merged_entries(current.0));
     let mut notes = Vec::new();
     if frameworks(&base) == 1 && frameworks(&cur) == 1 {
         let (bf, cf) = (
@@ -161,8 +207,8 @@ pub fn check(baseline: (&AnyResult, &str), current: (&AnyResult, &str), o: &Chec
         mode: "check".into(),
         schema_version: SCHEMA_VERSION,
         verdict,
-        baseline: side(baseline.0, baseline.1),
-        current: side(current.0, current.1),
+        baseline: side(&baseline.0[0], baseline.1),
+        current: side(&current.0[0], current.1),
         thresholds: Thresholds {
             warn_percent: o.warn,
             fail_percent: o.fail,

@@ -111,6 +111,26 @@ fn a_noisy_but_unchanged_pair_with_several_rounds_does_not_fail() {
     assert!(c.workloads[0].reason.contains("not significant"), "{}", c.workloads[0].reason);
 }
 
+/// Several run files per side are rounds: the gate applies to their samples together.
+#[test]
+fn several_run_files_per_side_are_rounds_for_the_gate() {
+    let base = run_fixture();
+    let name = first_ok(&base);
+    let side = |factors: &[f64]| -> Vec<AnyResult> {
+        factors.iter().map(|f| AnyResult::Run(scaled(&base, &name, *f))).collect()
+    };
+    let o = CheckOptions { metric: Metric::Rps, ..options() };
+    // Noisy rounds, 6 % lower mean: not significant, so it passes.
+    let c = check_rounds((&side(&[1.1, 0.9, 1.0]), "a"), (&side(&[1.04, 0.84, 0.94]), "b"), &o);
+    let w = c.workloads.iter().find(|w| w.workload == name).unwrap();
+    assert_eq!((w.severity, w.significant), (Severity::Pass, Some(false)), "{w:?}");
+    // Tight rounds, 20 % lower: significant, a regression.
+    let c = check_rounds((&side(&[1.0, 1.01, 0.99]), "a"), (&side(&[0.8, 0.81, 0.79]), "b"), &o);
+    let w = c.workloads.iter().find(|w| w.workload == name).unwrap();
+    assert_eq!((w.severity, w.significant), (Severity::Regression, Some(true)), "{w:?}");
+    assert_eq!(c.verdict, Severity::Regression);
+}
+
 #[test]
 fn workloads_on_one_side_only_are_listed() {
     let base = run_fixture();

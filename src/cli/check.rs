@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use super::Usage;
-use crate::check::{check, find_config, CheckOptions, Metric};
+use crate::check::{check_rounds, find_config, CheckOptions, Metric};
 use crate::report::{check_markdown, read_any};
 use crate::schema::{write_atomic, Severity};
 
@@ -22,12 +22,13 @@ pub enum MetricArg {
 /// repository root (flags win; per-workload overrides come from the file).
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// The baseline result (run, profile or compare).
-    #[arg(long, value_name = "FILE")]
-    pub baseline: PathBuf,
-    /// The current result (run, profile or compare).
-    #[arg(long, value_name = "FILE")]
-    pub current: PathBuf,
+    /// The baseline result (run, profile or compare); several files (comma-separated) are
+    /// taken as rounds of the same setup, so the significance gate can apply.
+    #[arg(long, value_name = "FILE[,FILE…]", value_delimiter = ',', required = true)]
+    pub baseline: Vec<PathBuf>,
+    /// The current result(s), as --baseline.
+    #[arg(long, value_name = "FILE[,FILE…]", value_delimiter = ',', required = true)]
+    pub current: Vec<PathBuf>,
     /// Warning from this slowdown, percent (default 5).
     #[arg(long, value_name = "PCT")]
     pub warn: Option<f64>,
@@ -71,11 +72,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         .into());
     }
     let alpha = file.alpha.unwrap_or(0.05);
-    let base = read_any(&args.baseline).map_err(|e| Usage(format!("--baseline: {e}")))?;
-    let cur = read_any(&args.current).map_err(|e| Usage(format!("--current: {e}")))?;
+    let read = |flag: &str, files: &[PathBuf]| -> anyhow::Result<Vec<crate::report::AnyResult>> {
+        files.iter().map(|f| read_any(f).map_err(|e| Usage(format!("{flag}: {e}")).into())).collect()
+    };
+    let (base, cur) = (read("--baseline", &args.baseline)?, read("--current", &args.current)?);
     let options = CheckOptions { warn, fail, metric, alpha, overrides: file.workloads.clone() };
-    let (b, c) = (args.baseline.display().to_string(), args.current.display().to_string());
-    let result = check((&base, &b), (&cur, &c), &options);
+    let names =
+        |files: &[PathBuf]| files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(",");
+    let (b, c) = (names(&args.baseline), names(&args.current));
+    let result = check_rounds((&base, &b), (&cur, &c), &options);
     let md = check_markdown(&result);
     if let Some(path) = &args.report {
         std::fs::write(path, &md).with_context(|| format!("cannot write {}", path.display()))?;
