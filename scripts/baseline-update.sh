@@ -15,6 +15,8 @@
 #   DURATION     measured seconds per workload (default: [ci] duration, else 5)
 #   WARMUP       warmup seconds per workload (default: [ci] warmup, else 1)
 #   PROFILER     profiler (default none: cheap, needs no sampler)
+#   ROUNDS       measurements per framework × suite (default [ci] rounds, else 1), kept as
+#                <suite>.json and <suite>.roundN.json so `check` can apply its significance gate
 #   CONCURRENCY  connections (default 50)
 #   RESULTS_DIR  where baseline/ and history/ live (default results)
 #   APPS         the apps folder (default apps)
@@ -44,24 +46,30 @@ for f in "${frameworks[@]}"; do
   for s in "${suites[@]}"; do
     dest="$RESULTS_DIR/baseline/$f/$s.json"
     mkdir -p "$(dirname "$dest")"
-    # Measure (or pick up) the new result first: a failed measurement leaves the old baseline.
+    # Measure (or pick up) the new rounds first: a failed measurement leaves the old baseline.
     new="$tmp/$f/$s.json"
     mkdir -p "$(dirname "$new")"
-    if [[ -n "${FROM:-}" ]]; then
-      cp "$FROM/$f/$s.json" "$new"
-    elif ! profile_one "$f" "$s" "$new"; then
-      rm -f "$new"
-      echo "error: measuring $f / $s failed; baseline left as it was" >&2
-      exit 1
-    fi
+    for ((r = 1; r <= ROUNDS; r++)); do
+      if [[ -n "${FROM:-}" ]]; then
+        src=$(round_file "$FROM/$f/$s.json" "$r")
+        [[ -f "$src" ]] && cp "$src" "$(round_file "$new" "$r")"
+      elif ! profile_one "$f" "$s" "$(round_file "$new" "$r")"; then
+        echo "error: measuring $f / $s (round $r) failed; baseline left as it was" >&2
+        exit 1
+      fi
+    done
     if [[ -f "$dest" ]]; then
       old_commit=$(git_commit_of "$dest")
       hist="$RESULTS_DIR/history/$old_commit/$f/$s.json"
       mkdir -p "$(dirname "$hist")"
-      mv "$dest" "$hist"
+      for old in "$dest" "${dest%.json}".round*.json; do
+        [[ -f "$old" ]] && mv "$old" "$(dirname "$hist")/"
+      done
       echo "previous baseline ($old_commit) -> $hist" >&2
     fi
-    mv "$new" "$dest"
+    for part in "$new" "${new%.json}".round*.json; do
+      [[ -f "$part" ]] && mv "$part" "$(dirname "$dest")/"
+    done
     echo "baseline $f / $s @ $(git_commit_of "$dest") -> $dest" >&2
   done
 done

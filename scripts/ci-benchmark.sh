@@ -18,6 +18,9 @@
 # Environment (each overrides the [ci] table of benchmark-harness.toml):
 #   FRAMEWORKS, SUITES   comma/space-separated lists
 #   DURATION, WARMUP     seconds per workload
+#   ROUNDS               measurements per framework × suite (default [ci] rounds, else 1);
+#                        with 2+ on both sides `check` applies its significance gate, rounds
+#                        are interleaved across frameworks and kept as <suite>.roundN.json
 #   PROFILER             none (default), auto, python, node, ruby, perf
 #   BLOCKING             true: exit 1 when a check finds a regression past the fail threshold
 #   RESULTS_DIR          default results;  BASELINE_DIR default $RESULTS_DIR/baseline
@@ -54,11 +57,13 @@ ensure_bh
 echo "== 2. set up apps: ${frameworks[*]}" >&2
 "$BH" apps setup --apps "$APPS" "${frameworks[@]}"
 
-echo "== 3. measure: ${frameworks[*]} × ${suites[*]}" >&2
+echo "== 3. measure: ${frameworks[*]} × ${suites[*]}, $ROUNDS round(s)" >&2
 failed=()
-for f in "${frameworks[@]}"; do
-  for s in "${suites[@]}"; do
-    profile_one "$f" "$s" "$current/$f/$s.json" || failed+=("$f/$s")
+for ((r = 1; r <= ROUNDS; r++)); do
+  for f in "${frameworks[@]}"; do
+    for s in "${suites[@]}"; do
+      profile_one "$f" "$s" "$(round_file "$current/$f/$s.json" "$r")" || failed+=("$f/$s#$r")
+    done
   done
 done
 
@@ -68,7 +73,7 @@ if [[ "$mode" == main ]]; then
     echo "error: measurement failed for ${failed[*]}; baselines not updated" >&2
     exit 1
   fi
-  FROM="$current" RESULTS_DIR="$RESULTS_DIR" SUITE="${suites[*]}" \
+  FROM="$current" RESULTS_DIR="$RESULTS_DIR" SUITE="${suites[*]}" ROUNDS="$ROUNDS" \
     scripts/baseline-update.sh "${frameworks[@]}"
   exit 0
 fi
@@ -99,7 +104,7 @@ for f in "${frameworks[@]}"; do
       } >>"$body"
     else
       rc=0
-      "$BH" check --baseline "$base" --current "$cur" \
+      "$BH" check --baseline "$(round_files "$base")" --current "$(round_files "$cur")" \
         --report "$current/$f/$s.check.md" --json "$current/$f/$s.check.json" "${flags[@]}" >/dev/null || rc=$?
       if [[ $rc -ne 0 && $rc -ne 1 ]]; then
         echo "❌ \`check\` failed (exit $rc); see the job log." >>"$body"
@@ -134,7 +139,7 @@ done
   esac
   echo
   sha=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-  echo "Measured at \`$sha\`: ${frameworks[*]} × suite ${suites[*]}, ${DURATION} s per workload" \
+  echo "Measured at \`$sha\`: ${frameworks[*]} × suite ${suites[*]}, ${DURATION} s per workload, $ROUNDS round(s)" \
     "(profiler \`$PROFILER\`). Blocking: \`$BLOCKING\`."
   echo
   cat "$body"

@@ -61,4 +61,20 @@ ci_defaults() {
   WARMUP=${WARMUP:-1}
   CONCURRENCY=${CONCURRENCY:-50}
   PROFILER=${PROFILER:-none}
+  ROUNDS=${ROUNDS:-$(ci_conf rounds)}
+  ROUNDS=${ROUNDS:-1}
+}
+
+# round_file BASE.json N: the file of round N (1 → BASE.json, N → BASE.roundN.json).
+round_file() {
+  if [[ "$2" -eq 1 ]]; then echo "$1"; else echo "${1%.json}.round$2.json"; fi
+}
+
+# round_files BASE.json: BASE.json and every BASE.roundN.json that exists, comma-separated.
+round_files() {
+  local list=$1 f
+  for f in "${1%.json}".round*.json; do
+    [[ -f "$f" ]] && list+=",$f"
+  done
+  echo "$list"
 }

@@ -40,6 +40,8 @@ pub struct CiConfig {
     pub suites: Vec<String>,
     pub duration: Option<f64>,
     pub warmup: Option<f64>,
+    /// Measurements per framework × suite, so `check` can apply its significance gate.
+    pub rounds: Option<u32>,
 }
 
 /// Other top-level tables are accepted (and ignored) so that later tools can add their own.

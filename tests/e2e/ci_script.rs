@@ -18,6 +18,7 @@ fn ci(tag: &Tag, mode: &str, results: &Path) -> (i32, String, String) {
         .env("FRAMEWORKS", "axum-baseline")
         .env("SUITES", "baseline")
         .env("DURATION", "1")
+        .env("ROUNDS", "2")
         .env("WARMUP", "0")
         .env("CONCURRENCY", "8")
         .env("PROFILER", "none")
@@ -55,6 +56,7 @@ fn the_ci_script_checks_prs_and_keeps_baselines_by_commit() {
     assert_eq!(rc, 0, "{out}{err}");
     let commit = commit_of(&baseline);
     assert_eq!(commit.len(), 40, "git_commit in {}", baseline.display());
+    assert!(results.join("baseline/axum-baseline/baseline.round2.json").is_file(), "both rounds kept");
 
     // A PR against it: one verdict line (✅, or ⚠️/❌ if this machine was noisy), then the report.
     let (rc, out, err) = ci(&tag, "pr", &results);
@@ -67,7 +69,14 @@ fn the_ci_script_checks_prs_and_keeps_baselines_by_commit() {
     assert!(md.contains("### `axum-baseline` · suite `baseline`") && md.contains("| plaintext |"), "{md}");
     // BLOCKING=true: exit 1 exactly when the verdict is a regression.
     assert_eq!(rc, if verdict.starts_with("## ❌") { 1 } else { 0 }, "{md}{out}{err}");
-    assert!(results.join("current/axum-baseline/baseline.check.json").is_file());
+    // Two rounds on each side: the significance gate applied (a p-value per workload).
+    let check: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(results.join("current/axum-baseline/baseline.check.json")).unwrap(),
+    )
+    .unwrap();
+    for w in check["workloads"].as_array().unwrap() {
+        assert!(w["p_value"].is_number() && w["significant"].is_boolean(), "{w}");
+    }
 
     // main again: the old baseline moves to history under its commit.
     let first = std::fs::read_to_string(&baseline).unwrap();
@@ -75,6 +84,7 @@ fn the_ci_script_checks_prs_and_keeps_baselines_by_commit() {
     assert_eq!(rc, 0, "{out}{err}");
     let moved = results.join(format!("history/{commit}/axum-baseline/baseline.json"));
     assert_eq!(std::fs::read_to_string(&moved).unwrap(), first, "{}", moved.display());
+    assert!(moved.with_file_name("baseline.round2.json").is_file(), "round 2 moved to history too");
     assert_ne!(std::fs::read_to_string(&baseline).unwrap(), first);
     assert_eq!(commit_of(&baseline).len(), 40);
     tag.assert_no_leftovers();
