@@ -7,6 +7,7 @@ mod config;
 
 pub use config::{find_config, CheckConfig, CiConfig, ConfigError, Override};
 
+use crate::stats::round_to;
 use std::collections::BTreeMap;
 
 use crate::report::AnyResult;
@@ -122,11 +123,6 @@ fn frameworks(m: &BTreeMap<String, Entry>) -> usize {
     f.sort_unstable();
     f.dedup();
     f.len()
-}
-
-fn round(v: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (v * f).round() / f
 }
 
 /// The entries of several results of the same setup taken as rounds: per key, the samples
@@ -288,10 +284,10 @@ fn evaluate(b: &Entry, c: &Entry, o: &CheckOptions) -> WorkloadCheck {
         workload: c.workload.clone(),
         baseline_rps: b.rps,
         current_rps: c.rps,
-        rps_change_percent: round(rps_change, 2),
+        rps_change_percent: round_to(rps_change, 2),
         baseline_p99_ms: b.p99_ms,
         current_p99_ms: c.p99_ms,
-        p99_change_percent: p99_change.map(|v| round(v, 2)),
+        p99_change_percent: p99_change.map(|v| round_to(v, 2)),
         p_value: rps_gate.map(|(p, _)| p),
         significant: rps_gate.map(|(_, s)| s),
         severity,

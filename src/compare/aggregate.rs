@@ -1,5 +1,6 @@
 //! Folding the rounds of one framework on one workload into one `FrameworkResult`.
 
+use crate::stats::round_to;
 use hdrhistogram::Histogram;
 
 use crate::run::latency_of;
@@ -55,17 +56,7 @@ impl Default for Collected {
 }
 
 fn mean(v: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
-    if n == 0 {
-        0.0
-    } else {
-        sum / n as f64
-    }
-}
-
-fn round(v: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (v * f).round() / f
+    crate::stats::mean_or_zero(&v.collect::<Vec<_>>())
 }
 
 /// The framework's result over all its rounds.
@@ -76,25 +67,25 @@ pub fn framework_result(framework: &str, c: &Collected, confidence: f64) -> Fram
         let total: u64 = t.clone().map(|t| t.total_requests).sum();
         let ok: u64 = t.clone().map(|t| t.successful_requests).sum();
         Throughput {
-            requests_per_sec: round(mean(t.clone().map(|t| t.requests_per_sec)), 2),
-            bytes_per_sec: round(mean(t.clone().map(|t| t.bytes_per_sec)), 1),
+            requests_per_sec: round_to(mean(t.clone().map(|t| t.requests_per_sec)), 2),
+            bytes_per_sec: round_to(mean(t.clone().map(|t| t.bytes_per_sec)), 1),
             total_requests: total,
             successful_requests: ok,
             failed_requests: t.map(|t| t.failed_requests).sum(),
-            success_rate: if total == 0 { 0.0 } else { round(ok as f64 / total as f64, 6) },
+            success_rate: if total == 0 { 0.0 } else { round_to(ok as f64 / total as f64, 6) },
         }
     });
     let res: Vec<&Resources> = c.rounds.iter().filter_map(|m| m.resources.as_ref()).collect();
     let resources = (!res.is_empty()).then(|| Resources {
         cpu: CpuStats {
-            avg_percent: round(mean(res.iter().map(|r| r.cpu.avg_percent)), 2),
+            avg_percent: round_to(mean(res.iter().map(|r| r.cpu.avg_percent)), 2),
             peak_percent: res.iter().map(|r| r.cpu.peak_percent).fold(0.0, f64::max),
-            p95_percent: round(mean(res.iter().map(|r| r.cpu.p95_percent)), 2),
+            p95_percent: round_to(mean(res.iter().map(|r| r.cpu.p95_percent)), 2),
         },
         memory: MemoryStats {
-            avg_mb: round(mean(res.iter().map(|r| r.memory.avg_mb)), 2),
+            avg_mb: round_to(mean(res.iter().map(|r| r.memory.avg_mb)), 2),
             peak_mb: res.iter().map(|r| r.memory.peak_mb).fold(0.0, f64::max),
-            p95_mb: round(mean(res.iter().map(|r| r.memory.p95_mb)), 2),
+            p95_mb: round_to(mean(res.iter().map(|r| r.memory.p95_mb)), 2),
         },
         samples: res.iter().map(|r| r.samples).sum(),
     });
@@ -106,7 +97,7 @@ pub fn framework_result(framework: &str, c: &Collected, confidence: f64) -> Fram
         latency: c.latency.as_ref().and_then(latency_of),
         resources,
         requests_per_sec_ci: crate::stats::mean_ci(&samples, confidence)
-            .map(|(low, high)| Interval { low: round(low, 2), high: round(high, 2) }),
+            .map(|(low, high)| Interval { low: round_to(low, 2), high: round_to(high, 2) }),
         samples,
         rounds: c.rounds.clone(),
     }

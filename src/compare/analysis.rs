@@ -2,6 +2,7 @@
 //!
 //! Pure: reads and fills the result types only, so it can run again on saved results.
 
+use crate::stats::round_to;
 use std::collections::BTreeMap;
 
 use crate::schema::{
@@ -21,15 +22,6 @@ pub struct Settings {
 
 fn key(a: &str, b: &str) -> String {
     format!("{a}_vs_{b}")
-}
-
-fn mean(x: &[f64]) -> f64 {
-    x.iter().sum::<f64>() / x.len().max(1) as f64
-}
-
-fn round(v: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (v * f).round() / f
 }
 
 /// True when every framework in `active` has an ok result with samples on this workload.
@@ -102,7 +94,7 @@ fn compare_one(w: &CompareWorkload, active: &[String], s: Settings) -> Compariso
         .filter(|r| active.contains(&r.framework))
         .map(|r| (r.framework.as_str(), r.samples.as_slice()))
         .collect();
-    let means: BTreeMap<&str, f64> = samples.iter().map(|(f, x)| (*f, mean(x))).collect();
+    let means: BTreeMap<&str, f64> = samples.iter().map(|(f, x)| (*f, stats::mean_or_zero(x))).collect();
     let fastest =
         means.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(f, _)| f.to_string()).unwrap_or_default();
     let mut performance_ratios = BTreeMap::new();
@@ -114,10 +106,10 @@ fn compare_one(w: &CompareWorkload, active: &[String], s: Settings) -> Compariso
             if a == b {
                 continue;
             }
-            performance_ratios.insert(key(a, b), round(means[a.as_str()] / means[b.as_str()], 4));
+            performance_ratios.insert(key(a, b), round_to(means[a.as_str()] / means[b.as_str()], 4));
             let (la, lb) = (lat(a), lat(b));
             let r = |x: Option<f64>, y: Option<f64>| match (x, y) {
-                (Some(x), Some(y)) if y > 0.0 => Some(round(x / y, 4)),
+                (Some(x), Some(y)) if y > 0.0 => Some(round_to(x / y, 4)),
                 _ => None,
             };
             latency_ratios.insert(
@@ -145,13 +137,13 @@ fn test(a: &[f64], b: &[f64], s: Settings) -> Significance {
         significant: false,
         meaningful: false,
         test: "welch_t".into(),
-        degrees_of_freedom: welch.as_ref().map(|w| round(w.df, 3)),
+        degrees_of_freedom: welch.as_ref().map(|w| round_to(w.df, 3)),
         confidence_interval: welch
             .as_ref()
-            .map(|w| Interval { low: round(w.ci.0, 2), high: round(w.ci.1, 2) }),
+            .map(|w| Interval { low: round_to(w.ci.0, 2), high: round_to(w.ci.1, 2) }),
         ratio_confidence_interval: stats::fieller_ratio_ci(a, b, s.confidence)
-            .map(|(low, high)| Interval { low: round(low, 4), high: round(high, 4) }),
-        effect_size: stats::hedges_g(a, b).map(|g| round(g, 3)),
+            .map(|(low, high)| Interval { low: round_to(low, 4), high: round_to(high, 4) }),
+        effect_size: stats::hedges_g(a, b).map(|g| round_to(g, 3)),
         verdict: String::new(),
     }
 }
@@ -222,7 +214,7 @@ fn summarize(workloads: &[&mut CompareWorkload], active: &[String]) -> CompareSu
                 let ratios: Vec<f64> =
                     ranked.iter().filter_map(|c| c.performance_ratios.get(&key(a, b)).copied()).collect();
                 if let Some(g) = stats::geometric_mean(&ratios) {
-                    out.geometric_mean_ratios.insert(key(a, b), round(g, 4));
+                    out.geometric_mean_ratios.insert(key(a, b), round_to(g, 4));
                 }
             }
         }
@@ -244,7 +236,7 @@ fn summarize(workloads: &[&mut CompareWorkload], active: &[String]) -> CompareSu
     scores.sort_by(|a, b| b.1.total_cmp(&a.1));
     if let Some((best, s1)) = scores.first() {
         out.overall_winner = Some(best.clone());
-        out.avg_performance_gain = scores.get(1).map(|(_, s2)| round((s1 / s2 - 1.0) * 100.0, 2));
+        out.avg_performance_gain = scores.get(1).map(|(_, s2)| round_to((s1 / s2 - 1.0) * 100.0, 2));
     }
     let mut categories: Vec<&str> =
         workloads.iter().filter(|w| w.comparison.is_some()).map(|w| w.category.as_str()).collect();
@@ -276,7 +268,7 @@ pub fn precision(workloads: &[CompareWorkload], settled_ok: bool) -> Option<f64>
             widest = widest.max((ci.high - ci.low) / 2.0 / ratio * 100.0);
         }
     }
-    Some(round(widest, 2))
+    Some(round_to(widest, 2))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::schema::{CpuStats, MemoryStats, Resources};
+use crate::stats::round_to;
 
 /// One sample: CPU percent since the previous sample, resident memory now.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,7 +103,7 @@ pub fn summarize(samples: &[Sample]) -> Option<Resources> {
         v.sort_by(f64::total_cmp);
         let avg = v.iter().sum::<f64>() / v.len() as f64;
         let idx = ((v.len() as f64 * 0.95).ceil() as usize).clamp(1, v.len()) - 1;
-        (round2(avg), round2(*v.last().unwrap_or(&0.0)), round2(v[idx]))
+        (round_to(avg, 2), round_to(*v.last().unwrap_or(&0.0), 2), round_to(v[idx], 2))
     };
     let (ca, cp, c95) = stats(samples.iter().map(|s| s.cpu_percent).collect());
     let (ma, mp, m95) = stats(samples.iter().map(|s| s.memory_mb).collect());
@@ -111,10 +112,6 @@ pub fn summarize(samples: &[Sample]) -> Option<Resources> {
         memory: MemoryStats { avg_mb: ma, peak_mb: mp, p95_mb: m95 },
         samples: samples.len() as u32,
     })
-}
-
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
 }
 
 #[cfg(test)]

@@ -1,14 +1,10 @@
 //! `--baseline`: ratios of a result against another run/profile result (e.g. the Rust one),
 //! the seed's question of what each binding costs against pure Rust. Pure.
 
+use crate::stats::round_to;
 use std::collections::BTreeMap;
 
 use crate::schema::{BaselineComparison, BaselineRef, RunResult, WorkloadRatio, WorkloadStatus};
-
-fn round(v: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (v * f).round() / f
-}
 
 /// Compare every workload measured on both sides; list the ones on one side only.
 pub fn compare_with_baseline(current: &RunResult, baseline: &RunResult, file: &str) -> BaselineComparison {
@@ -34,9 +30,9 @@ pub fn compare_with_baseline(current: &RunResult, baseline: &RunResult, file: &s
         workloads.push(WorkloadRatio {
             name: name.clone(),
             category: category.clone(),
-            ratio: round(rps / brps, 4),
+            ratio: round_to(rps / brps, 4),
             p99_ratio: match (p99, bp99) {
-                (Some(a), Some(b)) if *b > 0.0 => Some(round(a / b, 4)),
+                (Some(a), Some(b)) if *b > 0.0 => Some(round_to(a / b, 4)),
                 _ => None,
             },
         });
@@ -44,7 +40,7 @@ pub fn compare_with_baseline(current: &RunResult, baseline: &RunResult, file: &s
     let only_in_current = cur.keys().filter(|k| !base.contains_key(*k)).cloned().collect();
     let only_in_baseline = base.keys().filter(|k| !cur.contains_key(*k)).cloned().collect();
     let overall_ratio = crate::stats::geometric_mean(&workloads.iter().map(|w| w.ratio).collect::<Vec<_>>())
-        .map(|g| round(g, 4));
+        .map(|g| round_to(g, 4));
     let who = current.metadata.framework.clone().unwrap_or_else(|| "this result".into());
     let against = baseline.metadata.framework.clone().unwrap_or_else(|| file.to_string());
     let analysis = analysis(&who, &against, &workloads, overall_ratio);

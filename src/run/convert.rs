@@ -1,12 +1,14 @@
 //! From the load generator's report to the result file's measurement.
 
+use crate::stats::round_to;
 use hdrhistogram::Histogram;
 
 use crate::loadgen::LoadReport;
 use crate::schema::{ErrorCounts, Latency, LoadInfo, Measurement, Resources, Throughput, TimelinePoint};
 
+/// Microseconds to milliseconds, kept to the histogram's microsecond resolution.
 fn ms(us: f64) -> f64 {
-    (us / 1000.0 * 1000.0).round() / 1000.0
+    round_to(us / 1000.0, 3)
 }
 
 /// Latency summary (milliseconds) of a microsecond histogram; `None` when it is empty.
@@ -28,11 +30,6 @@ pub fn latency_of(h: &Histogram<u64>) -> Option<Latency> {
     })
 }
 
-fn round(v: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (v * f).round() / f
-}
-
 /// The measurement of one window.
 pub fn measurement_of(
     r: &LoadReport,
@@ -44,15 +41,15 @@ pub fn measurement_of(
     let e = &r.errors;
     Measurement {
         throughput: Throughput {
-            requests_per_sec: round(r.successful_requests as f64 / secs, 2),
-            bytes_per_sec: round(r.bytes_received as f64 / secs, 1),
+            requests_per_sec: round_to(r.successful_requests as f64 / secs, 2),
+            bytes_per_sec: round_to(r.bytes_received as f64 / secs, 1),
             total_requests: r.total_requests,
             successful_requests: r.successful_requests,
             failed_requests: r.failed_requests,
             success_rate: if r.total_requests == 0 {
                 0.0
             } else {
-                round(r.successful_requests as f64 / r.total_requests as f64, 6)
+                round_to(r.successful_requests as f64 / r.total_requests as f64, 6)
             },
         },
         latency: latency_of(&r.latency),
@@ -78,8 +75,8 @@ pub fn measurement_of(
         resources,
         load: LoadInfo {
             target_rate: r.target_rate,
-            achieved_rate: round(r.achieved_rate, 2),
-            generator_cpu_percent: r.generator_cpu_percent.map(|v| round(v, 1)),
+            achieved_rate: round_to(r.achieved_rate, 2),
+            generator_cpu_percent: r.generator_cpu_percent.map(|v| round_to(v, 1)),
             generator_bound: r.generator_bound,
             threads: r.threads as u32,
             connections: connections as u32,

@@ -17,7 +17,7 @@ pub use distribution::{t_quantile, t_two_sided_p};
 pub use effect::hedges_g;
 pub use holm::holm;
 pub use ratio::fieller_ratio_ci;
-pub use summary::{geometric_mean, mean_ci, moments, Moments};
+pub use summary::{geometric_mean, mean_ci, mean_or_zero, moments, round_to, Moments};
 pub use welch::{welch, Welch};
 
 /// Shared test support: the reference data sets, a relative comparison and proptest

@@ -60,6 +60,17 @@ pub fn mean_ci(x: &[f64], confidence: f64) -> Option<(f64, f64)> {
 
 /// Geometric mean `exp(mean(ln x))`; `None` if `x` is empty or any value is `<= 0` or
 /// not finite.
+/// `v` rounded to `places` decimal places, for figures written to result files.
+pub fn round_to(v: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (v * f).round() / f
+}
+
+/// The arithmetic mean, 0 for no values (for summaries that must always hold a number).
+pub fn mean_or_zero(x: &[f64]) -> f64 {
+    moments(x).map_or(0.0, |m| m.mean)
+}
+
 pub fn geometric_mean(x: &[f64]) -> Option<f64> {
     if x.is_empty() || x.iter().any(|&v| !(v > 0.0 && v.is_finite())) {
         return None;
