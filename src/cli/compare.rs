@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use super::options::{Format, LoadArgs};
+use super::options::LoadArgs;
 use super::progress::StderrProgress;
 use super::Usage;
 use crate::compare::{execute, ComparePlan};
 use crate::report::{compare_table, AnyResult, HtmlReport, MarkdownReport, Report};
-use crate::schema::{write_atomic, CompareResult, WorkloadStatus};
+use crate::schema::{CompareResult, WorkloadStatus};
 
 /// `compare` flags.
 #[derive(Debug, Clone, Args)]
@@ -148,24 +148,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
     let progress = StderrProgress::new(quiet);
     let result = execute(&plan, &progress, &stop);
     drop(progress);
-    let table = compare_table(&result);
-    match &args.load.output {
-        Some(path) => {
-            write_atomic(path, &result, args.load.format != Format::Json)
-                .with_context(|| format!("cannot write the result to {}", path.display()))?;
-            print!("{table}");
-        }
-        None => match args.load.format {
-            Format::Table => print!("{table}"),
-            Format::Json => println!("{}", serde_json::to_string(&result)?),
-            Format::JsonPretty => {
-                println!("{}", serde_json::to_string_pretty(&result)?);
-                if !quiet {
-                    eprint!("{table}");
-                }
-            }
-        },
-    }
+    super::options::emit(&result, &compare_table(&result), &args.load, quiet)?;
     let code = exit_of(&result);
     write_reports(&AnyResult::Compare(result), args.report.as_ref(), args.html.as_ref())?;
     Ok(code)

@@ -116,3 +116,37 @@ impl LoadArgs {
             .map_err(|e| Usage(format!("--server-cpus: {e}")))
     }
 }
+
+/// Write `result` where `--output`/`--format` ask, and `table` for people: the JSON to the
+/// file (pretty unless `--format json`) and the table to stdout; without `--output`, stdout
+/// gets the chosen format (and stderr the table, for pretty JSON).
+pub fn emit<T: serde::Serialize>(
+    result: &T,
+    table: &str,
+    load: &LoadArgs,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    use crate::schema::write_atomic;
+    use anyhow::Context;
+    match &load.output {
+        Some(path) => {
+            write_atomic(path, result, load.format != Format::Json)
+                .with_context(|| format!("cannot write the result to {}", path.display()))?;
+            print!("{table}");
+            if !quiet {
+                eprintln!("result written to {}", path.display());
+            }
+        }
+        None => match load.format {
+            Format::Table => print!("{table}"),
+            Format::Json => println!("{}", serde_json::to_string(result)?),
+            Format::JsonPretty => {
+                println!("{}", serde_json::to_string_pretty(result)?);
+                if !quiet {
+                    eprint!("{table}");
+                }
+            }
+        },
+    }
+    Ok(())
+}

@@ -2,14 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
 
-use super::options::{Format, LoadArgs};
+use super::options::LoadArgs;
 use super::progress::StderrProgress;
 use super::Usage;
 use crate::run::{execute, RunPlan, RunTarget};
-use crate::schema::{write_atomic, RunResult, WorkloadStatus};
+use crate::schema::{RunResult, WorkloadStatus};
 
 /// `run` flags.
 #[derive(Debug, Clone, Args)]
@@ -80,28 +79,7 @@ pub fn exit_of(result: &RunResult) -> i32 {
 
 /// Write the result where it was asked for, and the table.
 pub fn emit(result: &RunResult, load: &LoadArgs, quiet: bool) -> anyhow::Result<()> {
-    let table = crate::report::run_table(result);
-    match &load.output {
-        Some(path) => {
-            write_atomic(path, result, load.format != Format::Json)
-                .with_context(|| format!("cannot write the result to {}", path.display()))?;
-            print!("{table}");
-            if !quiet {
-                eprintln!("result written to {}", path.display());
-            }
-        }
-        None => match load.format {
-            Format::Table => print!("{table}"),
-            Format::Json => println!("{}", serde_json::to_string(result)?),
-            Format::JsonPretty => {
-                println!("{}", serde_json::to_string_pretty(result)?);
-                if !quiet {
-                    eprint!("{table}");
-                }
-            }
-        },
-    }
-    Ok(())
+    super::options::emit(result, &crate::report::run_table(result), load, quiet)
 }
 
 /// Run the `run` command.

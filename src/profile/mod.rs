@@ -91,6 +91,14 @@ pub trait Profiler {
     }
 }
 
+/// Write a control file for an in-process helper in one step (a temporary file, then a
+/// rename), so the helper never reads half a command.
+pub(crate) fn write_control(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp-harness");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
 impl ProfilerKind {
     /// The profiler `auto` picks for a manifest language.
     pub fn for_language(language: crate::app::Language) -> ProfilerKind {

@@ -109,9 +109,8 @@ impl NodeProfiler {
         let mut answers = BTreeMap::new();
         for &pid in pids {
             self.seq += 1;
-            let (cmd, tmp) = (self.ctl.join(format!("{pid}.cmd")), self.ctl.join(format!("{pid}.cmd.tmp")));
-            let sent = std::fs::write(&tmp, format!("{} {command}\n", self.seq))
-                .and_then(|()| std::fs::rename(&tmp, &cmd));
+            let cmd = self.ctl.join(format!("{pid}.cmd"));
+            let sent = super::write_control(&cmd, &format!("{} {command}\n", self.seq));
             match sent {
                 Ok(()) => {
                     waiting.insert(pid, self.ctl.join(format!("{pid}.{}.json", self.seq)));

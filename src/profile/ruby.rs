@@ -97,12 +97,6 @@ pub fn ruby_metrics(acks: &[Ack]) -> RubyMetrics {
     }
 }
 
-fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp-harness");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
-}
-
 /// Answers to one command, and the serving processes that did not answer in time.
 struct Answers {
     acks: Vec<Ack>,
@@ -123,7 +117,7 @@ impl RubyProfiler {
         }
         self.seq += 1;
         let seq = self.seq;
-        write_atomic(&dir.join("control"), &format!("{seq} {command}\n"))
+        super::write_control(&dir.join("control"), &format!("{seq} {command}\n"))
             .map_err(|e| format!("cannot write {}: {e}", dir.join("control").display()))?;
         let began = Instant::now();
         let mut answers = Answers { acks: Vec::new(), errors: Vec::new() };
