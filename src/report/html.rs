@@ -112,11 +112,7 @@ pub(super) fn methodology(meta: &Metadata, conf: &Configuration) -> String {
     let verified =
         if conf.verified { "checked against the contract before measuring" } else { "not checked" };
     let _ = writeln!(out, "<li><b>Answers:</b> {verified}</li>");
-    let git = meta.git_commit.as_deref().map_or("not in a git repository".into(), |c| {
-        let branch = meta.git_branch.as_deref().map(|b| format!(" on {}", esc(b))).unwrap_or_default();
-        let dirty = if meta.git_dirty == Some(true) { " (with uncommitted changes)" } else { "" };
-        format!("<code>{}</code>{branch}{dirty}", esc(&c.chars().take(12).collect::<String>()))
-    });
+    let git = super::view::git_words(meta, esc, |c| format!("<code>{c}</code>"));
     let _ = writeln!(out, "<li><b>Git commit:</b> {git}</li>");
     let _ = writeln!(
         out,

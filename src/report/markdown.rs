@@ -101,15 +101,7 @@ pub(super) fn methodology(meta: &Metadata, conf: &Configuration) -> String {
         "not checked (`--no-verify`)"
     };
     let _ = writeln!(out, "- **Answers:** {verified}");
-    let git = match &meta.git_commit {
-        Some(c) => {
-            let short: String = c.chars().take(12).collect();
-            let branch = meta.git_branch.as_deref().map(|b| format!(" on {}", esc(b))).unwrap_or_default();
-            let dirty = if meta.git_dirty == Some(true) { " (with uncommitted changes)" } else { "" };
-            format!("`{short}`{branch}{dirty}")
-        }
-        None => "not in a git repository".to_string(),
-    };
+    let git = super::view::git_words(meta, esc, |c| format!("`{c}`"));
     let _ = writeln!(out, "- **Git commit:** {git}");
     let _ = writeln!(
         out,

@@ -153,6 +153,24 @@ pub fn standings(r: &CompareResult) -> Vec<(&str, Option<f64>)> {
 }
 
 /// A latency in milliseconds with 2–3 significant digits.
+/// The git facts of a result in words, each part passed through `esc`, the commit through
+/// `code` (backticks in markdown, `<code>` in HTML).
+pub fn git_words(
+    meta: &crate::schema::Metadata,
+    esc: impl Fn(&str) -> String,
+    code: impl Fn(&str) -> String,
+) -> String {
+    match &meta.git_commit {
+        Some(c) => {
+            let short: String = c.chars().take(12).collect();
+            let branch = meta.git_branch.as_deref().map(|b| format!(" on {}", esc(b))).unwrap_or_default();
+            let dirty = if meta.git_dirty == Some(true) { " (with uncommitted changes)" } else { "" };
+            format!("{}{branch}{dirty}", code(&esc(&short)))
+        }
+        None => "not in a git repository".to_string(),
+    }
+}
+
 pub fn ms(v: f64) -> String {
     if v < 10.0 {
         format!("{v:.2}")
