@@ -116,18 +116,8 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
-/// Errors by kind, counted in the measured window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ErrorCounts {
-    pub connect: u64,
-    pub timeout: u64,
-    /// I/O errors, malformed responses, and connections closed mid-response.
-    pub read: u64,
-    pub status_4xx: u64,
-    pub status_5xx: u64,
-    /// Body of the wrong length, or wrong bytes when compared.
-    pub mismatch: u64,
-}
+/// Errors by kind, counted in the measured window: the result file's own type.
+pub use crate::schema::ErrorCounts;
 
 impl ErrorCounts {
     /// Sum of all error kinds.

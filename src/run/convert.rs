@@ -4,7 +4,7 @@ use crate::stats::round_to;
 use hdrhistogram::Histogram;
 
 use crate::loadgen::LoadReport;
-use crate::schema::{ErrorCounts, Latency, LoadInfo, Measurement, Resources, Throughput, TimelinePoint};
+use crate::schema::{Latency, LoadInfo, Measurement, Resources, Throughput, TimelinePoint};
 
 /// Microseconds to milliseconds, kept to the histogram's microsecond resolution.
 fn ms(us: f64) -> f64 {
@@ -38,7 +38,6 @@ pub fn measurement_of(
     notes: Vec<String>,
 ) -> Measurement {
     let secs = r.elapsed.as_secs_f64().max(f64::EPSILON);
-    let e = &r.errors;
     Measurement {
         throughput: Throughput {
             requests_per_sec: round_to(r.successful_requests as f64 / secs, 2),
@@ -53,14 +52,7 @@ pub fn measurement_of(
             },
         },
         latency: latency_of(&r.latency),
-        errors: ErrorCounts {
-            connect: e.connect,
-            timeout: e.timeout,
-            read: e.read,
-            status_4xx: e.status_4xx,
-            status_5xx: e.status_5xx,
-            mismatch: e.mismatch,
-        },
+        errors: r.errors,
         timeline: r
             .timeline
             .iter()

@@ -173,14 +173,18 @@ pub struct Latency {
     pub stddev_ms: f64,
 }
 
-/// Failed requests by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// Failed requests by kind (the load generator counts into this type directly).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorCounts {
+    /// Connections that could not be opened.
     pub connect: u64,
+    /// Responses not complete within the per-request timeout.
     pub timeout: u64,
+    /// I/O errors, malformed responses, and connections closed mid-response.
     pub read: u64,
     pub status_4xx: u64,
     pub status_5xx: u64,
+    /// Body of the wrong length, or a different body when compared with the verified one.
     pub mismatch: u64,
 }
 
