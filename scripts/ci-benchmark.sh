@@ -8,7 +8,7 @@
 # 1. build the harness (release; skipped when BH names a binary)
 # 2. set up the configured apps
 # 3. `profile` each framework × suite into $RESULTS_DIR/current/<framework>/<suite>.json
-#    (flamegraphs beside it in <suite>-flamegraphs/ when PROFILER is not none)
+#    (flamegraphs of round 1 beside it in <suite>-flamegraphs/ when PROFILER is not none)
 # 4. main: promote the current results to $RESULTS_DIR/baseline (scripts/baseline-update.sh,
 #    FROM=current), moving each previous baseline to $RESULTS_DIR/history/<its commit>/…
 #    pr:   `check` each pair against $BASELINE_DIR/<framework>/<suite>.json and write
@@ -21,7 +21,9 @@
 #   ROUNDS               measurements per framework × suite (default [ci] rounds, else 1);
 #                        with 2+ on both sides `check` applies its significance gate, rounds
 #                        are interleaved across frameworks and kept as <suite>.roundN.json
-#   PROFILER             none (default), auto, python, node, ruby, perf
+#   PROFILER             default [ci] profiler, else none; auto, python, node, ruby, perf:
+#                        the sampler runs in round 1 only (flamegraphs); a profiler that is
+#                        not installed is noted in the PR comment and the pair measured without
 #   BLOCKING             true: exit 1 when a check finds a regression past the fail threshold
 #   RESULTS_DIR          default results;  BASELINE_DIR default $RESULTS_DIR/baseline
 #   APPS                 default apps;     BH  the harness binary (default: build it)
@@ -50,6 +52,8 @@ fi
 current="$RESULTS_DIR/current"
 rm -rf "$current"
 mkdir -p "$current"
+export PROFILER_NOTES="$current/profiler-notes.txt"
+: >"$PROFILER_NOTES"
 
 echo "== 1. build the harness" >&2
 ensure_bh
@@ -62,7 +66,7 @@ failed=()
 for ((r = 1; r <= ROUNDS; r++)); do
   for f in "${frameworks[@]}"; do
     for s in "${suites[@]}"; do
-      profile_one "$f" "$s" "$(round_file "$current/$f/$s.json" "$r")" || failed+=("$f/$s#$r")
+      profile_one "$f" "$s" "$(round_file "$current/$f/$s.json" "$r")" "$r" || failed+=("$f/$s#$r")
     done
   done
 done
@@ -140,8 +144,12 @@ done
   echo
   sha=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "Measured at \`$sha\`: ${frameworks[*]} × suite ${suites[*]}, ${DURATION} s per workload, $ROUNDS round(s)" \
-    "(profiler \`$PROFILER\`). Blocking: \`$BLOCKING\`."
+    "(profiler \`$PROFILER\` in round 1). Blocking: \`$BLOCKING\`."
   echo
+  if [[ -s "$PROFILER_NOTES" ]]; then
+    sed 's/^/> ⚠️ /' "$PROFILER_NOTES"
+    echo
+  fi
   cat "$body"
   echo "<sub>Thresholds: \`[check]\` in benchmark-harness.toml. Shared CI runners are noisy; see docs/ci.md.</sub>"
 } >"$comment"

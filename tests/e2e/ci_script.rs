@@ -21,7 +21,7 @@ fn ci(tag: &Tag, mode: &str, results: &Path) -> (i32, String, String) {
         .env("ROUNDS", "2")
         .env("WARMUP", "0")
         .env("CONCURRENCY", "8")
-        .env("PROFILER", "none")
+        .env("PROFILER", "auto")
         .env("BLOCKING", "true")
         .env_remove("BASELINE_DIR")
         .output()
@@ -50,6 +50,24 @@ fn the_ci_script_checks_prs_and_keeps_baselines_by_commit() {
     let md = std::fs::read_to_string(&comment).unwrap();
     assert!(md.starts_with("<!-- benchmark-harness -->\n## "), "{md}");
     assert!(md.contains("No baseline at"), "{md}");
+    // The sampler (perf, picked by `auto`) ran in round 1 only: its flamegraphs are kept.
+    let round = |n: &str| -> serde_json::Value {
+        let p = results.join(format!("current/axum-baseline/baseline{n}.json"));
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let profiler =
+        |r: &serde_json::Value| r["suites"][0]["workloads"][0]["results"]["profiling"]["profiler"].clone();
+    assert!(
+        profiler(&round("")).as_str().unwrap_or_default().starts_with("perf"),
+        "{}",
+        profiler(&round(""))
+    );
+    assert_eq!(profiler(&round(".round2")), "none");
+    let svgs = std::fs::read_dir(results.join("current/axum-baseline/baseline-flamegraphs"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "svg"))
+        .count();
+    assert!(svgs > 0, "no flamegraph from round 1");
 
     // main: the measurement becomes the baseline, with the commit it was measured at.
     let (rc, out, err) = ci(&tag, "main", &results);
