@@ -16,7 +16,7 @@ mod target;
 
 pub use baseline::compare_with_baseline;
 pub use flame::{fold_lines, write_flamegraph};
-pub use node::NodeProfiler;
+pub use node::{NodeProfiler, NodeSampler};
 pub use none::NoProfiler;
 pub use perf::PerfProfiler;
 pub use python::PythonProfiler;
@@ -112,13 +112,17 @@ impl ProfilerKind {
     }
 }
 
-/// Build the profiler for `kind` (after `auto` is resolved), checking that its tool exists.
-pub fn profiler_for(kind: ProfilerKind) -> Result<Box<dyn Profiler>, ProfileError> {
+/// Build the profiler for `kind` (after `auto` is resolved), checking that its tool exists;
+/// `node_sampler` is the Node profiler's sampler.
+pub fn profiler_for(
+    kind: ProfilerKind,
+    node_sampler: NodeSampler,
+) -> Result<Box<dyn Profiler>, ProfileError> {
     match kind {
         ProfilerKind::None => Ok(Box::new(NoProfiler)),
         ProfilerKind::Perf => Ok(Box::new(PerfProfiler::new()?)),
         ProfilerKind::Python => Ok(Box::new(PythonProfiler::new()?)),
-        ProfilerKind::Node => Ok(Box::new(NodeProfiler::new()?)),
+        ProfilerKind::Node => Ok(Box::new(NodeProfiler::new(node_sampler)?)),
         ProfilerKind::Ruby => Ok(Box::new(RubyProfiler::new()?)),
         ProfilerKind::Auto => unreachable!("auto is resolved from the manifest's language first"),
     }
