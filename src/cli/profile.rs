@@ -9,7 +9,7 @@ use super::options::LoadArgs;
 use super::progress::StderrProgress;
 use super::run::{emit, exit_of};
 use super::Usage;
-use crate::profile::{execute, ProfilePlan, ProfilerKind};
+use crate::profile::{execute, NodeSampler, ProfilePlan, ProfilerKind};
 use crate::schema::{read_result, RunResult};
 
 /// `--profiler` values.
@@ -21,6 +21,15 @@ pub enum ProfilerArg {
     Ruby,
     Perf,
     None,
+}
+
+/// `--node-sampler` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NodeSamplerArg {
+    /// V8's CPU profiler through the inspector, in the profiling window only.
+    CpuProf,
+    /// V8's tick profiler (`node --prof`), on for the server's whole life.
+    Prof,
 }
 
 /// `profile` flags.
@@ -35,6 +44,9 @@ pub struct ProfileArgs {
     /// The profiler; auto picks by the manifest's language.
     #[arg(long, value_enum, default_value_t = ProfilerArg::Auto)]
     pub profiler: ProfilerArg,
+    /// The Node profiler's sampler (default cpu-prof; prof when the CPU profiler cannot run).
+    #[arg(long, value_enum, value_name = "SAMPLER")]
+    pub node_sampler: Option<NodeSamplerArg>,
     /// A run/profile result to compare with (e.g. the Rust app's): throughput and p99 ratios.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -86,6 +98,17 @@ pub fn run(args: ProfileArgs, quiet: bool) -> anyhow::Result<i32> {
         ProfilerArg::Perf => ProfilerKind::Perf,
         ProfilerArg::None => ProfilerKind::None,
     };
+    let node_sampler = match args.node_sampler {
+        Some(_) if profiler != ProfilerKind::Node => {
+            return Err(Usage(format!(
+                "--node-sampler applies to the node profiler; this profile uses {}; drop it or add --profiler node",
+                format!("{profiler:?}").to_lowercase()
+            ))
+            .into())
+        }
+        Some(NodeSamplerArg::Prof) => NodeSampler::Prof,
+        Some(NodeSamplerArg::CpuProf) | None => NodeSampler::CpuProf,
+    };
     let baseline = match &args.baseline {
         Some(path) => {
             let r: RunResult = read_result(path).map_err(|e| Usage(format!("--baseline: {e}")))?;
@@ -102,6 +125,7 @@ pub fn run(args: ProfileArgs, quiet: bool) -> anyhow::Result<i32> {
         load,
         profile_duration: std::time::Duration::from_secs_f64(args.profile_duration),
         profiler,
+        node_sampler,
         flamegraphs: args.flamegraph || args.flamegraph_dir.is_some(),
         out_dir: out_dir(&args),
         baseline,

@@ -19,7 +19,7 @@ mod xctrace;
 
 pub use baseline::compare_with_baseline;
 pub use flame::{fold_lines, write_flamegraph};
-pub use node::NodeProfiler;
+pub use node::{NodeProfiler, NodeSampler};
 pub use none::NoProfiler;
 pub use perf::PerfProfiler;
 pub use python::PythonProfiler;
@@ -115,8 +115,12 @@ impl ProfilerKind {
     }
 }
 
-/// Build the profiler for `kind` (after `auto` is resolved), checking that its tool exists.
-pub fn profiler_for(kind: ProfilerKind) -> Result<Box<dyn Profiler>, ProfileError> {
+/// Build the profiler for `kind` (after `auto` is resolved), checking that its tool exists;
+/// `node_sampler` is the Node profiler's sampler.
+pub fn profiler_for(
+    kind: ProfilerKind,
+    node_sampler: NodeSampler,
+) -> Result<Box<dyn Profiler>, ProfileError> {
     match kind {
         ProfilerKind::None => Ok(Box::new(NoProfiler)),
         #[cfg(not(target_os = "macos"))]
@@ -125,7 +129,7 @@ pub fn profiler_for(kind: ProfilerKind) -> Result<Box<dyn Profiler>, ProfileErro
         #[cfg(target_os = "macos")]
         ProfilerKind::Perf => Ok(Box::new(xctrace::XctraceProfiler::new()?)),
         ProfilerKind::Python => Ok(Box::new(PythonProfiler::new()?)),
-        ProfilerKind::Node => Ok(Box::new(NodeProfiler::new()?)),
+        ProfilerKind::Node => Ok(Box::new(NodeProfiler::new(node_sampler)?)),
         ProfilerKind::Ruby => Ok(Box::new(RubyProfiler::new()?)),
         ProfilerKind::Auto => unreachable!("auto is resolved from the manifest's language first"),
     }

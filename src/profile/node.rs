@@ -2,19 +2,23 @@
 //! injected through `NODE_OPTIONS` into every Node process of the server. It keeps V8 heap,
 //! event-loop delay and GC counters (reset on SIGUSR2, dumped on a control-file command)
 //! and runs the V8 CPU profiler through the inspector API for the profiling window only.
-//! The `.cpuprofile` is folded here (`node/cpuprofile.rs`).
+//! The `.cpuprofile` is folded here (`node/cpuprofile.rs`). Where that profiler cannot run,
+//! or on request, V8's tick profiler (`--prof`, `node/prof.rs`) samples instead.
 //!
 //! Control: SIGUSR2 resets the counters (sent only to PIDs that wrote a ready file, so a
 //! process without the preload is never signalled); other commands go through
-//! `<pid>.cmd` files the preload polls every 100 ms, answered in `<pid>.<seq>.json`.
+//! `<pid>.cmd` files the preload polls every 100 ms, answered in `<pid>.<seq>.json`
+//! (`node/control.rs`).
 
+mod control;
 mod cpuprofile;
+mod prof;
 mod stats;
+mod ticks;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{ProcessTarget, ProfileError, Profiler};
 use crate::schema::{NodeMetrics, Profiling};
@@ -23,22 +27,43 @@ use cpuprofile::fold_cpuprofile;
 
 const PRELOAD: &str = include_str!("node/preload.js");
 
-/// The Node.js profiler (in-process counters and the inspector's CPU profiler).
+/// Which V8 sampler takes the profiling window's stacks (`--node-sampler`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NodeSampler {
+    /// The CPU profiler through the inspector, in the profiling window only.
+    #[default]
+    CpuProf,
+    /// The tick profiler (`node --prof`), on for the server's whole life.
+    Prof,
+}
+
+/// The Node.js profiler (in-process counters and the inspector's CPU profiler, or `--prof`).
 pub struct NodeProfiler {
     version: String,
+    /// The `node` on PATH, resolved (the shim for `--prof` runs it).
+    node: PathBuf,
+    sampler: NodeSampler,
+    /// Why `--prof` samples, when it does.
+    why: Option<String>,
+    /// Where the `--prof` logs go (the profile folder).
+    logs: PathBuf,
+    /// The number of the last `--prof` window.
+    window: u64,
     /// Control files: `preload.js`, `<pid>.ready`, `<pid>.cmd`, answers.
     ctl: PathBuf,
     seq: u64,
     /// Processes whose counters were reset for the current measurement window.
     counted: Vec<(i32, String)>,
-    /// Processes profiled in the current profiling window, and their `.cpuprofile` paths.
+    /// Processes profiled in the current profiling window, and their `.cpuprofile` (or
+    /// `--prof` log) paths.
     sampled: Vec<(i32, String, PathBuf)>,
     notes: Vec<String>,
 }
 
 impl NodeProfiler {
-    /// Check that `node` (16 or later: GC details and the event-loop monitor) runs here.
-    pub fn new() -> Result<NodeProfiler, ProfileError> {
+    /// Check that `node` (16 or later: GC details and the event-loop monitor) runs here and
+    /// that the CPU profiler works in it; if it does not, `--prof` is the fallback.
+    pub fn new(sampler: NodeSampler) -> Result<NodeProfiler, ProfileError> {
         let missing = || ProfileError::Missing {
             tool: "node".into(),
             install: "install Node.js 16 or later (Debian: apt-get install -y nodejs) or use --profiler none"
@@ -50,8 +75,22 @@ impl NodeProfiler {
         if !out.status.success() || !major.is_some_and(|m| m >= 16) {
             return Err(missing());
         }
+        let node = prof::find_on_path("node").unwrap_or_else(|| PathBuf::from("node"));
+        let why = match sampler {
+            NodeSampler::Prof => Some("asked for with --node-sampler prof".to_string()),
+            NodeSampler::CpuProf => prof::probe_cpu_profiler(&node).err().map(|e| {
+                format!(
+                    "the inspector's CPU profiler cannot run in this node ({e}), so --prof is the fallback"
+                )
+            }),
+        };
         Ok(NodeProfiler {
             version,
+            node,
+            sampler: if why.is_some() { NodeSampler::Prof } else { NodeSampler::CpuProf },
+            why,
+            logs: PathBuf::new(),
+            window: 0,
             ctl: PathBuf::new(),
             seq: 0,
             counted: Vec::new(),
@@ -59,100 +98,6 @@ impl NodeProfiler {
             notes: Vec::new(),
         })
     }
-
-    /// Live Node processes of the server (same process group) that loaded the preload, with
-    /// their role (`main`, or cluster `primary` / `worker`), by PID.
-    fn processes(&mut self, target: &ProcessTarget, report: bool) -> Vec<(i32, String)> {
-        let mut found = BTreeMap::new();
-        let Ok(entries) = std::fs::read_dir(&self.ctl) else { return Vec::new() };
-        for e in entries.filter_map(|e| e.ok()) {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let Some(pid) = name.strip_suffix(".ready").and_then(|p| p.parse::<i32>().ok()) else { continue };
-            if group_of(pid) != Some(target.pgid) {
-                continue;
-            }
-            let ready = std::fs::read_to_string(e.path())
-                .ok()
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                .unwrap_or_default();
-            let role = ready["role"].as_str().unwrap_or("node").to_string();
-            found.insert(pid, (role, ready["ppid"].as_i64()));
-        }
-        // A `main` process that started others of the set is the cluster primary.
-        let parents: Vec<i64> = found.values().filter_map(|(_, ppid)| *ppid).collect();
-        let found: BTreeMap<i32, String> = found
-            .into_iter()
-            .map(|(pid, (role, _))| {
-                let primary = role == "main" && parents.contains(&i64::from(pid));
-                (pid, if primary { "primary".to_string() } else { role })
-            })
-            .collect();
-        let silent: Vec<String> =
-            target.listeners.iter().filter(|p| !found.contains_key(p)).map(|p| p.to_string()).collect();
-        if report && !silent.is_empty() {
-            self.notes.push(format!(
-                "node: listening process(es) {} did not load the preload (NODE_OPTIONS overridden?); they are not measured",
-                silent.join(", ")
-            ));
-        }
-        found.into_iter().collect()
-    }
-
-    /// Send `command` to each PID and wait for the answers (up to `timeout`).
-    fn ask(
-        &mut self,
-        pids: &[i32],
-        command: &str,
-        timeout: Duration,
-    ) -> BTreeMap<i32, Result<serde_json::Value, String>> {
-        let mut waiting = BTreeMap::new();
-        let mut answers = BTreeMap::new();
-        for &pid in pids {
-            self.seq += 1;
-            let cmd = self.ctl.join(format!("{pid}.cmd"));
-            let sent = super::write_control(&cmd, &format!("{} {command}\n", self.seq));
-            match sent {
-                Ok(()) => {
-                    waiting.insert(pid, self.ctl.join(format!("{pid}.{}.json", self.seq)));
-                }
-                Err(e) => {
-                    answers.insert(pid, Err(format!("cannot write {}: {e}", cmd.display())));
-                }
-            }
-        }
-        let deadline = Instant::now() + timeout;
-        while !waiting.is_empty() {
-            waiting.retain(|pid, path| {
-                let Ok(text) = std::fs::read_to_string(&*path) else { return true };
-                let _ = std::fs::remove_file(&*path);
-                let answer = match serde_json::from_str::<serde_json::Value>(&text) {
-                    Ok(v) if v["ok"] == true => Ok(v),
-                    Ok(v) => Err(v["error"].as_str().unwrap_or("failed").to_string()),
-                    Err(e) => Err(format!("unreadable answer: {e}")),
-                };
-                answers.insert(*pid, answer);
-                false
-            });
-            if Instant::now() > deadline {
-                for pid in waiting.keys() {
-                    answers.insert(*pid, Err(format!("no answer within {} s", timeout.as_secs())));
-                }
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        answers
-    }
-}
-
-/// The process group of a live, non-zombie process.
-fn group_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    if rest.first() == Some(&"Z") {
-        return None;
-    }
-    rest.get(2)?.parse().ok()
 }
 
 /// `NODE_OPTIONS` with `--require "preload"` appended to what was there.
@@ -167,7 +112,10 @@ fn node_options(existing: Option<&str>, preload: &Path) -> String {
 
 impl Profiler for NodeProfiler {
     fn name(&self) -> String {
-        format!("node {} inspector CPU profiler", self.version)
+        match self.sampler {
+            NodeSampler::CpuProf => format!("node {} inspector CPU profiler", self.version),
+            NodeSampler::Prof => format!("node --prof tick profiler ({})", self.version),
+        }
     }
 
     fn server_env(&mut self, work_dir: &Path) -> Result<Vec<(String, String)>, ProfileError> {
@@ -178,10 +126,22 @@ impl Profiler for NodeProfiler {
             .and_then(|()| std::fs::write(&preload, PRELOAD))
             .map_err(|e| ProfileError::Setup(format!("cannot write {}: {e}", preload.display())))?;
         let existing = std::env::var("NODE_OPTIONS").ok();
-        Ok(vec![
+        let mut env = vec![
             ("NODE_OPTIONS".into(), node_options(existing.as_deref(), &preload)),
             ("BH_NODE_PROFILE_DIR".into(), self.ctl.display().to_string()),
-        ])
+        ];
+        if self.sampler == NodeSampler::Prof {
+            // NODE_OPTIONS refuses --prof: a `node` first on PATH adds it.
+            self.logs = work_dir.to_path_buf();
+            let bin = prof::write_shim(&self.ctl, &self.node, &self.logs)
+                .map_err(|e| ProfileError::Setup(format!("cannot write the --prof shim: {e}")))?;
+            let path = match std::env::var("PATH") {
+                Ok(p) if !p.is_empty() => format!("{}:{p}", bin.display()),
+                _ => bin.display().to_string(),
+            };
+            env.push(("PATH".into(), path));
+        }
+        Ok(env)
     }
 
     fn reset_counters(&mut self, target: &ProcessTarget) {
@@ -197,6 +157,12 @@ impl Profiler for NodeProfiler {
 
     fn read_counters(&mut self, _target: &ProcessTarget, into: &mut Profiling) {
         into.notes.append(&mut self.notes);
+        if let Some(why) = &self.why {
+            into.notes.push(format!(
+                "node: sampler --prof (V8's tick profiler) instead of the inspector's CPU profiler: {why}; \
+                 --prof runs for the server's whole life, so this measurement window ran under it too"
+            ));
+        }
         let pids: Vec<i32> = self.counted.iter().map(|(p, _)| *p).collect();
         if pids.is_empty() {
             into.node = Some(NodeMetrics::default());
@@ -236,6 +202,9 @@ impl Profiler for NodeProfiler {
         workload: &str,
         out_dir: &Path,
     ) -> Result<(), String> {
+        if self.sampler == NodeSampler::Prof {
+            return self.start_ticks(target);
+        }
         let procs = self.processes(target, false);
         if procs.is_empty() {
             return Err("no server process loaded the preload".into());
@@ -254,7 +223,10 @@ impl Profiler for NodeProfiler {
             }
         }
         if self.sampled.is_empty() {
-            return Err(format!("the CPU profiler did not start ({})", errors.join("; ")));
+            return Err(format!(
+                "the CPU profiler did not start ({}); --node-sampler prof uses V8's tick profiler instead",
+                errors.join("; ")
+            ));
         }
         self.notes.extend(errors.into_iter().map(|e| format!("node: CPU profiler not started in {e}")));
         Ok(())
@@ -265,6 +237,9 @@ impl Profiler for NodeProfiler {
         _target: &ProcessTarget,
         into: &mut Profiling,
     ) -> Option<(String, Option<PathBuf>)> {
+        if self.sampler == NodeSampler::Prof {
+            return self.stop_ticks(into);
+        }
         into.notes.append(&mut self.notes);
         let sampled = std::mem::take(&mut self.sampled);
         let several = sampled.len() > 1;
@@ -324,13 +299,5 @@ mod tests {
             "--max-old-space-size=512 --require \"/out dir/node-ctl/preload.js\""
         );
         assert_eq!(node_options(Some(""), Path::new("/a\"b")), "--require \"/a\\\"b\"");
-    }
-
-    #[test]
-    fn the_process_group_of_this_process_is_read() {
-        let me = std::process::id() as i32;
-        // SAFETY: getpgrp(2) has no preconditions.
-        assert_eq!(group_of(me), Some(unsafe { libc::getpgrp() }));
-        assert_eq!(group_of(-5), None);
     }
 }

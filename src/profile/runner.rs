@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{
-    compare_with_baseline, profiler_for, write_flamegraph, ProcessTarget, ProfileError, ProfilerKind,
+    compare_with_baseline, profiler_for, write_flamegraph, NodeSampler, ProcessTarget, ProfileError,
+    ProfilerKind,
 };
 use crate::app::App;
 use crate::run::{
@@ -30,6 +31,8 @@ pub struct ProfilePlan {
     pub profile_duration: Duration,
     /// `auto` already resolved.
     pub profiler: ProfilerKind,
+    /// The Node profiler's sampler (`--node-sampler`); ignored by the others.
+    pub node_sampler: NodeSampler,
     /// Draw one flamegraph SVG per workload.
     pub flamegraphs: bool,
     /// Where raw profiles and flamegraphs go.
@@ -65,7 +68,7 @@ pub fn execute(
     stop: &Arc<AtomicBool>,
 ) -> Result<RunResult, ProfileRunError> {
     let started = Instant::now();
-    let mut profiler = profiler_for(plan.profiler)?;
+    let mut profiler = profiler_for(plan.profiler, plan.node_sampler)?;
     std::fs::create_dir_all(&plan.out_dir)
         .map_err(|source| ProfileRunError::OutDir { path: plan.out_dir.clone(), source })?;
     let env = profiler.server_env(&plan.out_dir)?;

@@ -85,6 +85,18 @@ fn bad_numbers_are_usage_errors() {
 }
 
 #[test]
+fn a_node_sampler_is_checked() {
+    let (code, _, err) =
+        run(&["profile", "--framework", "mock-ok", "--apps", "tests/apps", "--node-sampler", "x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cpu-prof") && err.contains("prof"), "{err}");
+    let args = ["profile", "--framework", "mock-ok", "--apps", "tests/apps", "--profiler", "none"];
+    let (code, _, err) = run(&[&args[..], &["--node-sampler", "prof"]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--node-sampler applies to the node profiler"), "{err}");
+}
+
+#[test]
 fn nothing_to_measure_is_a_usage_error() {
     let (code, _, err) = run(&["run", "--suite", "baseline"]);
     assert_eq!(code, 2, "{err}");

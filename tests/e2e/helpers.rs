@@ -78,11 +78,24 @@ impl Tag {
 /// Run `profile` of a bundled app on the `baseline` suite with short windows, assert it exited
 /// 0 and left nothing running, and return the result JSON (flamegraphs under the temp dir).
 pub fn profile_baseline(framework: &str, profiler: &str, dir: &Path) -> serde_json::Value {
+    profile_baseline_with(framework, profiler, &[], &[], dir)
+}
+
+/// `profile_baseline` with more arguments and environment for the harness.
+pub fn profile_baseline_with(
+    framework: &str,
+    profiler: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    dir: &Path,
+) -> serde_json::Value {
     let tag = Tag::new();
     let (out, flames) = (dir.join("p.json"), dir.join("flames"));
     let output = tag
         .command()
+        .envs(env.iter().copied())
         .args(["profile", "--framework", framework, "--suite", "baseline", "--profiler", profiler])
+        .args(args)
         .args(["--duration", "1", "--warmup", "0", "--profile-duration", "2", "--flamegraph-dir"])
         .arg(&flames)
         .arg("--output")

@@ -56,20 +56,22 @@ fn frame_name(f: &CallFrame) -> String {
     let name = if f.url.is_empty() {
         name.to_string()
     } else {
-        // Keep the last two path parts of file URLs; `node:internal/...` stays whole.
-        let url = f.url.strip_prefix("file://").unwrap_or(&f.url);
-        let short = if url.starts_with('/') {
-            let parts: Vec<&str> = url.rsplitn(3, '/').collect();
-            match parts.as_slice() {
-                [file, parent, _] => format!("{parent}/{file}"),
-                _ => url.to_string(),
-            }
-        } else {
-            url.to_string()
-        };
-        format!("{name} ({short}:{})", f.line_number + 1)
+        format!("{name} ({}:{})", short_url(&f.url), f.line_number + 1)
     };
     name.replace(';', ":")
+}
+
+/// A script's URL as shown in frames: the last two path parts of a file (`app/server.js`);
+/// `node:internal/...` and other URLs stay whole.
+pub(super) fn short_url(url: &str) -> String {
+    let url = url.strip_prefix("file://").unwrap_or(url);
+    if url.starts_with('/') {
+        let parts: Vec<&str> = url.rsplitn(3, '/').collect();
+        if let [file, parent, _] = parts.as_slice() {
+            return format!("{parent}/{file}");
+        }
+    }
+    url.to_string()
 }
 
 /// Fold a `.cpuprofile` into stacks under `root` (a frame naming the process; empty for

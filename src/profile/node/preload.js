@@ -5,7 +5,7 @@
 // BH_NODE_PROFILE_DIR, one set per process, named by PID:
 //   <pid>.ready        written at load: {pid, ppid, role} (role: main, or cluster worker)
 //   SIGUSR2            resets the counters (SIGUSR1 belongs to the inspector)
-//   <pid>.cmd          "SEQ COMMAND [ARG]", polled every 100 ms: dump | start | stop PATH
+//   <pid>.cmd          "SEQ COMMAND [ARG]", polled every 100 ms: dump | start | stop PATH | mark NAME
 //   <pid>.SEQ.json     the answer to command SEQ, written to a temp file then renamed
 // Signals other than SIGUSR2 are not used as triggers: a signal reaching a process that
 // did not load this file (SIGUSR2 is only sent to PIDs with a ready file) would kill it.
@@ -134,6 +134,13 @@
     });
   }
 
+  // A window marker for the `--prof` tick profiler: a function named NAME, compiled and run
+  // now, so the V8 log gets a `code-creation` event for it with the log's own timestamp.
+  function mark(name) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name || '')) throw new Error(`bad marker name '${name}'`);
+    require('node:vm').runInThisContext(`(function ${name}() { return 1; })`, { filename: 'bh-mark' })();
+  }
+
   process.on('SIGUSR2', reset);
 
   const cmdFile = path.join(dir, `${pid}.cmd`);
@@ -163,6 +170,7 @@
       else if (command === 'reset') { reset(); reply(null, {}); }
       else if (command === 'start') startProfile((e) => reply(e, {}));
       else if (command === 'stop') stopProfile(rest.join(' '), (e) => reply(e, {}));
+      else if (command === 'mark') { mark(rest[0]); reply(null, {}); }
       else reply(new Error(`unknown command '${command}'`));
     } catch (e) {
       reply(e);
