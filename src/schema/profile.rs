@@ -34,8 +34,16 @@ pub struct Profiling {
 pub struct PythonMetrics {
     pub gil_wait_time_ms: Option<f64>,
     pub gil_contention_percent: Option<f64>,
-    /// Upper bound: native sampling itself slows the server.
+    /// Upper bound: native sampling itself slows the server. Per request; the sum of the
+    /// three `ffi_*_ms` figures below.
     pub ffi_overhead_ms: Option<f64>,
+    /// Of `ffi_overhead_ms`: threads in an extension waiting for the GIL.
+    pub ffi_gil_wait_ms: Option<f64>,
+    /// Of `ffi_overhead_ms`: converting Python objects (CPython's object API under an
+    /// extension frame, or a native thread's work while it holds a Python thread state).
+    pub ffi_conversion_ms: Option<f64>,
+    /// Of `ffi_overhead_ms`: the extension's own code called from Python.
+    pub ffi_call_ms: Option<f64>,
     pub handler_time_ms: Option<f64>,
     pub serialization_time_ms: Option<f64>,
     pub gc_collections: Option<u64>,
