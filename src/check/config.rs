@@ -42,6 +42,8 @@ pub struct CiConfig {
     pub warmup: Option<f64>,
     /// Measurements per framework × suite, so `check` can apply its significance gate.
     pub rounds: Option<u32>,
+    /// The sampler for round 1 (`auto`, `python`, `node`, `ruby`, `perf`, `none`).
+    pub profiler: Option<String>,
 }
 
 /// Other top-level tables are accepted (and ignored) so that later tools can add their own.
