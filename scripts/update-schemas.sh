@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q
 for name in run profile compare check app; do
-  ./target/debug/benchmark-harness schema "$name" > "schema/$name.schema.json"
+  "${CARGO_TARGET_DIR:-target}/debug/benchmark-harness" schema "$name" > "schema/$name.schema.json"
 done
 echo "schemas written to schema/"
