@@ -77,10 +77,11 @@ fn mib(bytes: f64) -> f64 {
     crate::stats::round_to(bytes / MIB, 3)
 }
 
-/// Frames that belong to the allocator itself, not to the code that allocates.
-fn is_plumbing(function: &str) -> bool {
-    let f = function.trim_start_matches('<');
-    const PREFIXES: &[&str] = &[
+/// Frames that belong to the allocator itself or to the standard library's collections
+/// (`Vec`, `String`, `HashMap` …), not to the code that allocates: by the source file when
+/// heaptrack knows it (Rust inlines most of these), else by the function's name.
+fn is_plumbing(function: &str, location: Option<&str>) -> bool {
+    const ALLOCATOR: &[&str] = &[
         "malloc",
         "calloc",
         "realloc",
@@ -90,15 +91,34 @@ fn is_plumbing(function: &str) -> bool {
         "__rust_",
         "__rdl_",
         "__rg_",
-        "alloc::alloc::",
-        "alloc::raw_vec::",
-        "alloc_counter::",
-        "std::alloc::",
-        "std::sys::alloc",
-        "std::sys::pal::unix::alloc",
-        "core::alloc::",
     ];
-    PREFIXES.iter().any(|p| f.starts_with(p))
+    const LIBRARY: &[&str] = &["alloc::", "alloc_counter::", "std::", "core::"];
+    let f = function.trim_start_matches('<');
+    if ALLOCATOR.iter().any(|p| f.starts_with(p)) {
+        return true;
+    }
+    match location {
+        // The standard library's sources, and the crates it vendors (hashbrown).
+        Some(at) => {
+            ["/library/std/", "/library/alloc/", "/library/core/", "/rust/deps/", "alloc-counter/src/"]
+                .iter()
+                .any(|p| at.contains(p))
+        }
+        None => LIBRARY.iter().any(|p| f.starts_with(p)),
+    }
+}
+
+/// A source location without the machine's prefixes: `axum-0.8.9/src/serve/mod.rs:377`
+/// for a registry crate, `library/alloc/src/vec/mod.rs:965` for the standard library.
+fn short_location(at: &str) -> String {
+    if let Some(i) = at.find("/registry/src/") {
+        let rest = &at[i + "/registry/src/".len()..];
+        return rest.split_once('/').map(|(_, r)| r).unwrap_or(rest).to_string();
+    }
+    if let Some(i) = at.find("/library/").filter(|_| at.starts_with("/rustc/")) {
+        return at[i + 1..].to_string();
+    }
+    at.to_string()
 }
 
 #[derive(Debug, Default)]
@@ -107,7 +127,6 @@ struct Entry {
     peak_bytes: f64,
     /// (function, location, module), innermost first.
     frames: Vec<(String, Option<String>, Option<String>)>,
-    subtraces: usize,
 }
 
 impl Entry {
@@ -115,22 +134,20 @@ impl Entry {
         let at = self
             .frames
             .iter()
-            .position(|f| !is_plumbing(&f.0))
+            .position(|f| !is_plumbing(&f.0, f.1.as_deref()))
             .unwrap_or(self.frames.len().saturating_sub(1));
         let mut rest = self.frames.into_iter().skip(at);
         let (function, location, module) = rest.next().unwrap_or_default();
-        let mut callers: Vec<String> = Vec::new();
-        for (f, _, _) in rest {
-            if callers.len() == CALLERS {
-                break;
-            }
-            if callers.last() != Some(&f) && f != function {
-                callers.push(f);
-            }
-        }
+        let callers = rest
+            .take(CALLERS)
+            .map(|(f, at, _)| match at {
+                Some(at) => format!("{f} ({})", short_location(&at)),
+                None => f,
+            })
+            .collect();
         HeaptrackSite {
             function,
-            location,
+            location: location.as_deref().map(short_location),
             module,
             calls: self.calls,
             peak_mb: mib(self.peak_bytes),
@@ -139,7 +156,8 @@ impl Entry {
     }
 }
 
-/// The figures of `heaptrack_print --print-allocators --print-peaks` output (`file` empty).
+/// The figures of `heaptrack_print --merge-backtraces=0 --print-allocators --print-peaks`
+/// output (`file` empty): each entry is one whole backtrace, innermost frame first.
 pub fn parse_print(text: &str) -> HeaptrackFigures {
     #[derive(PartialEq)]
     enum Section {
@@ -202,12 +220,7 @@ pub fn parse_print(text: &str) -> HeaptrackFigures {
                 peak_bytes: bytes_of(peak).unwrap_or(0.0),
                 ..Entry::default()
             });
-        } else if t.ends_with(" from:") {
-            // The head of one backtrace below the merged site: keep only the first.
-            if let Some(e) = entry.as_mut() {
-                e.subtraces += 1;
-            }
-        } else if let Some(e) = entry.as_mut().filter(|e| e.subtraces <= 1) {
+        } else if let Some(e) = entry.as_mut() {
             if let Some(at) = t.strip_prefix("at ") {
                 if let Some(f) = e.frames.last_mut() {
                     f.1 = Some(at.to_string());
@@ -216,7 +229,7 @@ pub fn parse_print(text: &str) -> HeaptrackFigures {
                 if let Some(f) = e.frames.last_mut() {
                     f.2 = Some(module.to_string());
                 }
-            } else if e.frames.last().map(|f| f.0.as_str()) != Some(t) {
+            } else {
                 e.frames.push((t.to_string(), None, None));
             }
         }
@@ -275,7 +288,7 @@ impl HeaptrackPass<'_> {
             data_file(&out).ok_or_else(|| format!("heaptrack wrote no data file {}.zst", out.display()))?;
         let printed = Command::new("heaptrack_print")
             .args(["--print-allocators=1", "--print-peaks=1", "--print-temporary=0", "--print-leaks=0"])
-            .args(["--peak-limit=5", "--sub-peak-limit=1", "-f"])
+            .args(["--merge-backtraces=0", "--peak-limit=5", "-f"])
             .arg(&file)
             .output()
             .map_err(|e| format!("cannot run heaptrack_print: {e}"))?;
@@ -346,89 +359,89 @@ mod tests {
         assert_eq!(bytes_of("x"), None);
     }
 
-    /// Shortened `heaptrack_print` 1.4 output of an axum server (the shape, not real figures).
+    /// `heaptrack_print --merge-backtraces=0` 1.4 output of axum-baseline's alloc-stats build,
+    /// shortened (fewer frames and entries).
     const PRINTED: &str = "reading file \"/tmp/w.heaptrack.zst\" - please wait, this might take some time...
-Debuggee command was: /c/release/axum-baseline --port 4000 --workers 1
+Debuggee command was: /c/release/axum-baseline --port 18431 --workers 1
 finished reading file, now analyzing data:
 
 MOST CALLS TO ALLOCATION FUNCTIONS
-20000 calls to allocation functions with 8.19K peak consumption from
-alloc::raw_vec::RawVecInner<A>::finish_grow
-  at /rustc/x/library/alloc/src/raw_vec/mod.rs:760
-  in /c/release/axum-baseline
-12000 calls with 4.10K peak consumption from:
-    alloc::raw_vec::RawVecInner<A>::grow_amortized
-      at /rustc/x/library/alloc/src/raw_vec/mod.rs:680
-      in /c/release/axum-baseline
-    bytes::bytes_mut::BytesMut::reserve_inner
-      at /cargo/bytes-1.10.1/src/bytes_mut.rs:700
-      in /c/release/axum-baseline
-    hyper::proto::h1::io::Buffered<T,B>::poll_read_from_io
-      in /c/release/axum-baseline
-    hyper::proto::h1::conn::Conn<I,B,T>::poll_read
-      in /c/release/axum-baseline
-8000 calls with 4.09K peak consumption from:
-    other::frame
-      in /c/release/axum-baseline
-  and 30 from 2 other places
+3583 calls to allocation functions with 120B peak consumption from
+  alloc
+    at /rustc/5980/library/std/src/sys/alloc/unix.rs:14
+    in /c/release/axum-baseline
+  alloc
+    at alloc-counter/src/lib.rs:105
+  __rust_alloc
+    at axum-baseline/src/main.rs:221
+  do_alloc<>
+    at /rust/deps/hashbrown-0.16.1/src/raw/alloc.rs:19
+  with_capacity_in<>
+    at /rustc/5980/library/alloc/src/vec/mod.rs:965
+  from
+    at src/bytes_mut.rs:1429
+  clone
+    at src/bytes_mut.rs:1513
+  clone
+    at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/axum-0.8.9/src/routing/method_routing.rs:561
+    in /c/release/axum-baseline
+  {async_block#0}
+  poll
+    at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/axum-0.8.9/src/serve/mod.rs:462
+  main
+    at src/main.rs:231
 
-5000 calls to allocation functions with 1.00M peak consumption from
-__rdl_alloc
-  in /c/release/axum-baseline
+797 calls to allocation functions with 0B peak consumption from
+  __rdl_alloc
+    in /c/release/axum-baseline
 
 PEAK MEMORY CONSUMERS
-2.10M peak memory consumed over 40 calls from
-tokio::runtime::builder::Builder::build
-  at /cargo/tokio/src/runtime/builder.rs:900
-  in /c/release/axum-baseline
-2.10M consumed over 40 calls from:
-    tokio::runtime::builder::Builder::build
-      in /c/release/axum-baseline
-    axum_baseline::main
-      in /c/release/axum-baseline
+72.70K peak memory consumed over 1 calls from
+  alloc
+    at /rustc/5980/library/std/src/sys/alloc/unix.rs:14
+  build
+    at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio-1.54.1/src/runtime/builder.rs:900
+  main
+    at src/main.rs:221
 
-MOST TEMPORARY ALLOCATIONS
-9 temporary allocations of 10 allocations in total (90.00%) from
-x
-
-total runtime: 3.21s.
-calls to allocation functions: 31000 (9657/s)
-temporary memory allocations: 4000 (1246/s)
-peak heap memory consumption: 3.15M
-peak RSS (including heaptrack overhead): 20.13M
-total memory leaked: 1.05M
+total runtime: 5.72s.
+calls to allocation functions: 14093 (2465/s)
+temporary memory allocations: 414 (72/s)
+peak heap memory consumption: 167.79K
+peak RSS (including heaptrack overhead): 6.23M
+total memory leaked: 138.94K
 ";
 
     #[test]
     fn the_printed_report_gives_totals_and_call_sites() {
         let f = parse_print(PRINTED);
-        assert_eq!(f.allocations, Some(31_000));
-        assert_eq!(f.temporary_allocations, Some(4000));
-        assert_eq!(f.peak_mb, Some(3.004));
-        assert_eq!(f.leaked_mb, Some(1.001));
-        assert_eq!(f.runtime_secs, Some(3.21));
+        assert_eq!(f.allocations, Some(14_093));
+        assert_eq!(f.temporary_allocations, Some(414));
+        assert_eq!(f.peak_mb, Some(0.16));
+        assert_eq!(f.leaked_mb, Some(0.133));
+        assert_eq!(f.runtime_secs, Some(5.72));
         assert_eq!(f.top_sites.len(), 2);
         let s = &f.top_sites[0];
-        assert_eq!(s.function, "bytes::bytes_mut::BytesMut::reserve_inner");
-        assert_eq!(s.location.as_deref(), Some("/cargo/bytes-1.10.1/src/bytes_mut.rs:700"));
-        assert_eq!(s.module.as_deref(), Some("/c/release/axum-baseline"));
-        assert_eq!((s.calls, s.peak_mb), (20_000, 0.008));
+        assert_eq!((s.function.as_str(), s.location.as_deref()), ("from", Some("src/bytes_mut.rs:1429")));
+        assert_eq!(s.module, None);
+        assert_eq!((s.calls, s.peak_mb), (3583, 0.0));
         assert_eq!(
             s.callers,
             vec![
-                "hyper::proto::h1::io::Buffered<T,B>::poll_read_from_io",
-                "hyper::proto::h1::conn::Conn<I,B,T>::poll_read"
+                "clone (src/bytes_mut.rs:1513)",
+                "clone (axum-0.8.9/src/routing/method_routing.rs:561)",
+                "{async_block#0}",
+                "poll (axum-0.8.9/src/serve/mod.rs:462)"
             ]
         );
-        // Only allocator frames: the innermost one is kept.
+        // Only allocator frames: the outermost one is kept.
         assert_eq!(f.top_sites[1].function, "__rdl_alloc");
+        assert_eq!(f.top_sites[1].module.as_deref(), Some("/c/release/axum-baseline"));
         assert_eq!(f.peak_sites.len(), 1);
         let p = &f.peak_sites[0];
-        assert_eq!(
-            (p.function.as_str(), p.calls, p.peak_mb),
-            ("tokio::runtime::builder::Builder::build", 40, 2.003)
-        );
-        assert_eq!(p.callers, vec!["axum_baseline::main"]);
+        assert_eq!((p.function.as_str(), p.calls, p.peak_mb), ("build", 1, 0.069));
+        assert_eq!(p.location.as_deref(), Some("tokio-1.54.1/src/runtime/builder.rs:900"));
+        assert_eq!(p.callers, vec!["main (src/main.rs:221)"]);
     }
 
     #[test]
