@@ -82,7 +82,8 @@ pub struct StartSection {
 }
 
 /// `[profile]`: another build of the app that `profile` starts instead of the normal one
-/// (e.g. with a counting allocator); `run` and `compare` never use it.
+/// (e.g. with a counting allocator); `run`, `compare` and `profile --profiler none` never
+/// use it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileSection {

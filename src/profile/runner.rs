@@ -74,8 +74,12 @@ pub fn execute(
     std::fs::create_dir_all(&plan.out_dir)
         .map_err(|source| ProfileRunError::OutDir { path: plan.out_dir.clone(), source })?;
     let env = profiler.server_env(&plan.out_dir)?;
-    // The app's [profile] build, when it has one (e.g. with a counting allocator).
-    let app = plan.app.profile_build().unwrap_or_else(|| plan.app.clone());
+    // The app's [profile] build, when it has one (e.g. with a counting allocator), unless no
+    // profiler runs: `--profiler none` measures the normal build, like run and compare.
+    let app = match plan.profiler {
+        ProfilerKind::None => plan.app.clone(),
+        _ => plan.app.profile_build().unwrap_or_else(|| plan.app.clone()),
+    };
     let target = RunTarget::App {
         app: Box::new(app.clone()),
         workers: plan.workers,

@@ -83,3 +83,42 @@ fn heaptrack_pass_on_axum_finds_peak_allocations_and_call_sites() {
     let notes = p["notes"].as_array().unwrap();
     assert!(notes.iter().any(|n| n.as_str().unwrap().contains("never used")), "{notes:?}");
 }
+
+#[test]
+fn the_profile_build_is_started_by_a_profiler_and_never_by_profiler_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("mock-profiled");
+    std::fs::create_dir_all(&app).unwrap();
+    let server = crate::helpers::mock_apps().join("mock_server.py");
+    std::fs::write(
+        app.join("benchmark.toml"),
+        format!(
+            "[app]\nname = \"mock-profiled\"\nlanguage = \"other\"\nframework = \"mock\"\n\n\
+[start]\ncommand = \"exec python3 {s}\"\nenv = {{ MOCK_MODE = \"ok\" }}\n\n\
+[profile]\ncommand = \"exec python3 {s} --profile-build\"\ndescription = \"the mock's profile build\"\n",
+            s = server.display()
+        ),
+    )
+    .unwrap();
+    for (profiler, used) in [("none", false), ("perf", true)] {
+        let tag = Tag::new();
+        let out = dir.path().join(format!("{profiler}.json"));
+        let output = tag
+            .command()
+            .arg("profile")
+            .arg("--app-dir")
+            .arg(&app)
+            .args(["--suite", "baseline", "--workload", "plaintext", "--profiler", profiler])
+            .args(["--duration", "1", "--warmup", "0", "--profile-duration", "1", "--concurrency", "2"])
+            .arg("--flamegraph-dir")
+            .arg(dir.path().join(profiler))
+            .arg("--output")
+            .arg(&out)
+            .output()
+            .unwrap();
+        tag.assert_no_leftovers();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+        let notes = read_json(&out)["notes"].to_string();
+        assert_eq!(notes.contains("[profile] build: the mock's profile build"), used, "{profiler}: {notes}");
+    }
+}
