@@ -8,7 +8,9 @@
 # [profile] command of apps/axum-baseline/benchmark.toml. The helper thread is not started
 # (no BENCHMARK_HARNESS_RUST_CONTROL): only the counting itself is measured.
 # Environment: SUITE (baseline), WORKLOAD (plaintext,json-hello), DURATION (5), WARMUP (2),
-# CONCURRENCY (50), ROUNDS (3), HARNESS (the harness binary; default: a release build).
+# CONCURRENCY (50), ROUNDS (3), SERVER_CPUS and LOADGEN_CPUS (e.g. 0 and 1: pin server and
+# load generator apart; default: no pinning), HARNESS (the harness binary; default: a release
+# build).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -18,6 +20,9 @@ DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-2}
 CONCURRENCY=${CONCURRENCY:-50}
 ROUNDS=${ROUNDS:-3}
+PIN=()
+[ -n "${SERVER_CPUS:-}" ] && PIN+=(--server-cpus "$SERVER_CPUS")
+[ -n "${LOADGEN_CPUS:-}" ] && PIN+=(--loadgen-cpus "$LOADGEN_CPUS")
 CACHE=${BENCHMARK_HARNESS_CACHE:-$HOME/.cache/benchmark-harness}
 if [ -z "${HARNESS:-}" ]; then
     cargo build --release --locked --bins >&2
@@ -46,7 +51,7 @@ TOML
 
 rps() { # app-dir → mean requests/s over the selected workloads
     "$HARNESS" run --app-dir "$1" --suite "$SUITE" --workload "$WORKLOAD" --duration "$DURATION" \
-        --warmup "$WARMUP" --concurrency "$CONCURRENCY" --format json --quiet \
+        --warmup "$WARMUP" --concurrency "$CONCURRENCY" ${PIN[@]+"${PIN[@]}"} --format json --quiet \
         | python3 -c 'import json, sys
 r = json.load(sys.stdin)
 w = [w["results"]["throughput"]["requests_per_sec"] for s in r["suites"] for w in s["workloads"] if w.get("results")]
