@@ -12,6 +12,7 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 [ -x /usr/bin/chromium ] || need+=(chromium)   # the HTML report is checked in headless Chromium
 command -v perf >/dev/null || need+=(linux-perf)  # profile --profiler perf
 ruby -e 'require "stackprof"' 2>/dev/null || need+=(ruby-stackprof)  # profile --profiler ruby
+command -v heaptrack_print >/dev/null || need+=(heaptrack)  # profile --heaptrack
 for tool in node npm python3 cargo; do
   command -v "$tool" >/dev/null || { echo "error: $tool is required but not installed" >&2; exit 1; }
 done

@@ -17,4 +17,6 @@ step "app setup"
 cargo run --locked --quiet -- apps setup
 step "tests"
 cargo test --locked
+step "alloc-counter (the Rust apps' counting allocator)"
+cargo test --locked --quiet --manifest-path apps/Cargo.toml -p alloc-counter
 step "done"

@@ -18,6 +18,8 @@ pub struct Manifest {
     pub start: StartSection,
     #[serde(default)]
     pub version: Option<VersionSection>,
+    #[serde(default)]
+    pub profile: Option<ProfileSection>,
 }
 
 /// `[app]`: who the app is.
@@ -77,6 +79,26 @@ pub struct StartSection {
     pub startup_timeout_secs: u64,
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+}
+
+/// `[profile]`: another build of the app that `profile` starts instead of the normal one
+/// (e.g. with a counting allocator); `run`, `compare` and `profile --profiler none` never
+/// use it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileSection {
+    /// Setup commands of this build, run instead of `[setup]`'s with a stamp of their own;
+    /// empty: `[setup]` runs as usual.
+    #[serde(default)]
+    pub setup: Vec<String>,
+    /// Files whose change re-runs this build's setup (default: `[setup]`'s inputs).
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// The start command of this build, instead of `[start]`'s (same placeholders).
+    pub command: String,
+    /// What this build is, recorded in the profile result's notes.
+    #[serde(default)]
+    pub description: String,
 }
 
 /// `[version]`: commands printing the framework and runtime versions.
@@ -140,6 +162,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Manifest, AppError> {
             return fail("commands", format!("[setup] command {} is empty", i + 1));
         }
     }
+    if let Some(profile) = &manifest.profile {
+        if profile.command.trim().is_empty() {
+            return fail("[profile]", "[profile] command must not be empty".into());
+        }
+        if let Some(i) = profile.setup.iter().position(|c| c.trim().is_empty()) {
+            return fail("[profile]", format!("[profile] setup command {} is empty", i + 1));
+        }
+    }
     Ok(manifest)
 }
 
@@ -185,6 +215,20 @@ command = "python3 server.py --port {port}"
         let text = GOOD.replace("python3 server.py --port {port}", " ");
         let err = parse(&text, Path::new("b.toml")).unwrap_err().to_string();
         assert!(err.contains("command must not be empty"), "{err}");
+    }
+
+    #[test]
+    fn a_profile_build_is_optional_and_checked() {
+        let text = format!(
+            "{GOOD}\n[profile]\nsetup = [\"make alloc\"]\ncommand = \"exec ./alloc --port {{port}}\"\n"
+        );
+        let p = parse(&text, Path::new("b.toml")).unwrap().profile.unwrap();
+        assert_eq!(p.setup, vec!["make alloc"]);
+        assert!(p.inputs.is_empty() && p.description.is_empty());
+        let err = parse(&format!("{GOOD}\n[profile]\ncommand = \"\"\n"), Path::new("b.toml")).unwrap_err();
+        assert!(err.to_string().contains("b.toml:9:1: [profile] command must not be empty"), "{err}");
+        let err = parse(&format!("{GOOD}\n[profile]\nsetup = [\"\"]\n"), Path::new("b.toml")).unwrap_err();
+        assert!(err.to_string().contains("command"), "{err}");
     }
 
     #[test]

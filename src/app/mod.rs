@@ -7,7 +7,8 @@ mod placeholder;
 mod setup;
 
 pub use manifest::{
-    line_col, parse, AppSection, Language, Manifest, SetupSection, StartSection, VersionSection,
+    line_col, parse, AppSection, Language, Manifest, ProfileSection, SetupSection, StartSection,
+    VersionSection,
 };
 pub use placeholder::{expand, Placeholders};
 pub use setup::{setup, versions, SetupOutcome, Versions};
@@ -49,6 +50,24 @@ pub struct App {
     pub manifest: Manifest,
     /// Absolute path of the app folder.
     pub dir: PathBuf,
+    /// Which of the manifest's builds this is.
+    pub build: Build,
+}
+
+/// The normal build (`[setup]`, `[start]`), or the `[profile]` build that `profile` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Build {
+    Normal,
+    Profile,
+}
+
+/// The setup that runs before a start: its commands (unexpanded), inputs and the name of
+/// its stamp and log files in the state folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetupPlan<'a> {
+    pub commands: &'a [String],
+    pub inputs: &'a [String],
+    pub name: &'static str,
 }
 
 impl App {
@@ -58,6 +77,47 @@ impl App {
 
     pub fn manifest_path(&self) -> PathBuf {
         self.dir.join(MANIFEST)
+    }
+
+    /// This app's `[profile]` build, when the manifest has one.
+    pub fn profile_build(&self) -> Option<App> {
+        self.manifest.profile.as_ref()?;
+        Some(App { build: Build::Profile, ..self.clone() })
+    }
+
+    /// The start command of this build (placeholders not expanded).
+    pub fn start_command(&self) -> &str {
+        match (&self.manifest.profile, self.build) {
+            (Some(p), Build::Profile) => &p.command,
+            _ => &self.manifest.start.command,
+        }
+    }
+
+    /// This build with another start command (e.g. wrapped in a tool); setup is unchanged.
+    pub fn with_start_command(&self, command: String) -> App {
+        let mut app = self.clone();
+        match (&mut app.manifest.profile, app.build) {
+            (Some(p), Build::Profile) => p.command = command,
+            _ => app.manifest.start.command = command,
+        }
+        app
+    }
+
+    /// The setup of this build: `[profile]`'s own (stamp `profile-setup`) when it has
+    /// commands, else `[setup]` (stamp `setup`), else none. The two stamps are separate, so
+    /// switching between `run` and `profile` never re-runs either setup.
+    pub fn setup_plan(&self) -> Option<SetupPlan<'_>> {
+        let normal = self.manifest.setup.as_ref();
+        if let (Some(p), Build::Profile) = (&self.manifest.profile, self.build) {
+            if !p.setup.is_empty() {
+                let inputs = match (p.inputs.is_empty(), normal) {
+                    (true, Some(n)) => &n.inputs[..],
+                    _ => &p.inputs[..],
+                };
+                return Some(SetupPlan { commands: &p.setup, inputs, name: "profile-setup" });
+            }
+        }
+        normal.map(|n| SetupPlan { commands: &n.commands, inputs: &n.inputs, name: "setup" })
     }
 
     /// Where the harness keeps this app's stamp and logs.
@@ -75,7 +135,7 @@ impl App {
         let ph = Placeholders::new(self, Some(port), Some(workers));
         let path = self.manifest_path();
         let start = &self.manifest.start;
-        let command = expand(&start.command, &ph, &path)?;
+        let command = expand(self.start_command(), &ph, &path)?;
         let mut env = ph.env();
         for (k, v) in &start.env {
             env.push((k.clone(), expand(v, &ph, &path)?));
@@ -104,7 +164,7 @@ pub fn load(dir: &Path) -> Result<App, AppError> {
     let text =
         std::fs::read_to_string(&path).map_err(|source| AppError::Io { path: path.clone(), source })?;
     let manifest = parse(&text, &path)?;
-    Ok(App { manifest, dir })
+    Ok(App { manifest, dir, build: Build::Normal })
 }
 
 /// Every app under `apps_dir` (each sub-folder with a manifest), sorted by name.

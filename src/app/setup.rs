@@ -21,14 +21,14 @@ pub enum SetupOutcome {
     Ran { log: PathBuf },
 }
 
-fn stamp_of(app: &App, commands: &[String]) -> String {
+fn stamp_of(app: &App, commands: &[String], inputs: &[String]) -> String {
     let mut h = Sha256::new();
     for c in commands {
         h.update(b"cmd\0");
         h.update(c.as_bytes());
         h.update(b"\0");
     }
-    for input in app.manifest.setup.iter().flat_map(|s| s.inputs.iter()) {
+    for input in inputs {
         h.update(b"input\0");
         h.update(input.as_bytes());
         h.update(b"\0");
@@ -40,17 +40,18 @@ fn stamp_of(app: &App, commands: &[String]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Run the app's `[setup]` unless its stamp says nothing changed (or `force`).
+/// Run the setup of the app's build (see `App::setup_plan`) unless its stamp says nothing
+/// changed (or `force`).
 pub fn setup(app: &App, force: bool, stop: &AtomicBool) -> Result<SetupOutcome, AppError> {
-    let Some(section) = &app.manifest.setup else {
+    let Some(plan) = app.setup_plan() else {
         return Ok(SetupOutcome::Nothing);
     };
     let ph = Placeholders::new(app, None, None);
     let path = app.manifest_path();
-    let commands = section.commands.iter().map(|c| expand(c, &ph, &path)).collect::<Result<Vec<_>, _>>()?;
+    let commands = plan.commands.iter().map(|c| expand(c, &ph, &path)).collect::<Result<Vec<_>, _>>()?;
     let state = app.state_dir();
-    let stamp_path = state.join("setup.stamp");
-    let stamp = stamp_of(app, &commands);
+    let stamp_path = state.join(format!("{}.stamp", plan.name));
+    let stamp = stamp_of(app, &commands, plan.inputs);
     if !force && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s.trim() == stamp) {
         return Ok(SetupOutcome::Cached);
     }
@@ -60,7 +61,7 @@ pub fn setup(app: &App, force: bool, stop: &AtomicBool) -> Result<SetupOutcome, 
     };
     std::fs::create_dir_all(&state).map_err(io(&state))?;
     let _ = std::fs::remove_file(&stamp_path);
-    let log_path = state.join("setup.log");
+    let log_path = state.join(format!("{}.log", plan.name));
     let mut log = std::fs::File::create(&log_path).map_err(io(&log_path))?;
     let env = ph.env();
     for command in &commands {

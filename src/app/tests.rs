@@ -94,3 +94,29 @@ fn server_spec_expands_placeholders_in_command_and_env() {
     assert!(spec.env.contains(&("W".into(), "3".into())));
     assert!(spec.env.contains(&("PORT".into(), "4321".into())));
 }
+
+#[test]
+fn the_profile_build_has_its_own_setup_stamp_and_start_command() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = write_app(
+        root.path(),
+        "p",
+        "\n[setup]\ncommands = [\"echo normal >> ran.txt\"]\ninputs = [\"req.txt\"]\n\n[profile]\nsetup = [\"echo profile >> ran.txt\"]\ncommand = \"exec sleep 61 # {port}\"\n",
+    );
+    std::fs::write(dir.join("req.txt"), "a").unwrap();
+    let app = load(&dir).unwrap();
+    let profile = app.profile_build().unwrap();
+    assert_eq!(profile.server_spec(1, 1, None).unwrap().command, "exec sleep 61 # 1");
+    assert_eq!(app.server_spec(1, 1, None).unwrap().command, "exec sleep 60 # 1");
+    let plan = profile.setup_plan().unwrap();
+    assert_eq!((plan.name, plan.inputs), ("profile-setup", &["req.txt".to_string()][..]));
+    let stop = AtomicBool::new(false);
+    // run → profile → run → profile: each setup runs once.
+    for a in [&app, &profile, &app, &profile] {
+        setup(a, false, &stop).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(dir.join("ran.txt")).unwrap(), "normal\nprofile\n");
+    assert!(app.state_dir().join("profile-setup.stamp").is_file());
+    // Without [profile] there is no profile build.
+    assert!(load(&write_app(root.path(), "q", "")).unwrap().profile_build().is_none());
+}

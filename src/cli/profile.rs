@@ -59,6 +59,11 @@ pub struct ProfileArgs {
     /// Seconds of the profiling window per workload (sampler attached).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub profile_duration: f64,
+    /// After the measured windows, run each workload again (--profile-duration) with the
+    /// server under heaptrack, for allocation call sites (perf profiler only; its throughput
+    /// is never used).
+    #[arg(long)]
+    pub heaptrack: bool,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -109,6 +114,13 @@ pub fn run(args: ProfileArgs, quiet: bool) -> anyhow::Result<i32> {
         Some(NodeSamplerArg::Prof) => NodeSampler::Prof,
         Some(NodeSamplerArg::CpuProf) | None => NodeSampler::CpuProf,
     };
+    if args.heaptrack && profiler != ProfilerKind::Perf {
+        return Err(Usage(format!(
+            "--heaptrack needs the perf profiler (apps of language rust or other), not {}; use --profiler perf",
+            profiler.as_str()
+        ))
+        .into());
+    }
     let baseline = match &args.baseline {
         Some(path) => {
             let r: RunResult = read_result(path).map_err(|e| Usage(format!("--baseline: {e}")))?;
@@ -131,6 +143,7 @@ pub fn run(args: ProfileArgs, quiet: bool) -> anyhow::Result<i32> {
         baseline,
         verify: !args.load.no_verify,
         repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        heaptrack: args.heaptrack,
     };
     let stop = crate::server::stop_flag();
     let progress = StderrProgress::new(quiet);

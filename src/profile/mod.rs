@@ -4,8 +4,10 @@
 //!
 //! Starts processes (samplers) and talks to `run` (sessions, load), `monitor` (process tree).
 
+mod alloc;
 mod baseline;
 mod flame;
+mod heaptrack;
 mod node;
 mod none;
 mod perf;
@@ -103,6 +105,18 @@ pub(crate) fn write_control(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 impl ProfilerKind {
+    /// The `--profiler` value that names this kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfilerKind::Auto => "auto",
+            ProfilerKind::Python => "python",
+            ProfilerKind::Node => "node",
+            ProfilerKind::Ruby => "ruby",
+            ProfilerKind::Perf => "perf",
+            ProfilerKind::None => "none",
+        }
+    }
+
     /// The profiler `auto` picks for a manifest language.
     pub fn for_language(language: crate::app::Language) -> ProfilerKind {
         use crate::app::Language;

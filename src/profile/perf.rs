@@ -1,11 +1,13 @@
 //! Linux `perf` for native servers (Rust, or any language as a fallback): `perf record
 //! -e cpu-clock --call-graph dwarf` on the server during the profiling window, `perf
-//! script` afterwards, folded with inferno.
+//! script` afterwards, folded with inferno. Heap figures of the measurement window come from
+//! the counting allocator of the app's `[profile]` build, when it has one (`alloc`).
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use super::alloc::AllocCounter;
 use super::{ProcessTarget, ProfileError, Profiler};
 use crate::schema::{Profiling, RustMetrics};
 
@@ -14,6 +16,7 @@ pub struct PerfProfiler {
     version: String,
     child: Option<Child>,
     data: Option<PathBuf>,
+    counter: AllocCounter,
 }
 
 impl PerfProfiler {
@@ -24,7 +27,7 @@ impl PerfProfiler {
             install: "on Debian: apt-get install -y linux-perf (or use --profiler none)".into(),
         })?;
         let version = String::from_utf8_lossy(&out.stdout).trim().replace("perf version ", "perf ");
-        Ok(PerfProfiler { version, child: None, data: None })
+        Ok(PerfProfiler { version, child: None, data: None, counter: AllocCounter::default() })
     }
 }
 
@@ -75,6 +78,18 @@ impl Profiler for PerfProfiler {
         self.version.clone()
     }
 
+    fn server_env(&mut self, work_dir: &Path) -> Result<Vec<(String, String)>, ProfileError> {
+        self.counter.server_env(work_dir)
+    }
+
+    fn reset_counters(&mut self, target: &ProcessTarget) {
+        self.counter.reset(target);
+    }
+
+    fn read_counters(&mut self, target: &ProcessTarget, into: &mut Profiling) {
+        self.counter.read(target, into);
+    }
+
     fn start_sampling(
         &mut self,
         target: &ProcessTarget,
@@ -120,12 +135,7 @@ impl Profiler for PerfProfiler {
         };
         match folded {
             Ok((folded, samples)) => {
-                into.rust =
-                    Some(RustMetrics { samples: Some(samples), heap_allocations: None, heap_peak_mb: None });
-                into.notes.push(
-                    "rust: heap_allocations and heap_peak_mb are null: the counting allocator is not built in yet"
-                        .into(),
-                );
+                into.rust.get_or_insert_with(RustMetrics::default).samples = Some(samples);
                 Some((folded, Some(data)))
             }
             Err(e) => {

@@ -6,11 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::alloc::allocations_per_request;
+use super::heaptrack::{heaptrack_version, HeaptrackPass};
 use super::{
     compare_with_baseline, profiler_for, write_flamegraph, NodeSampler, ProcessTarget, ProfileError,
     ProfilerKind,
 };
-use crate::app::App;
+use crate::app::{App, Build};
 use crate::run::{
     check_for, ensure_running, measure_load, new_result, verify_answer, AnswerError, Event, LoadOptions,
     Progress, RunPlan, RunTarget, Session, SessionError,
@@ -41,6 +43,8 @@ pub struct ProfilePlan {
     pub baseline: Option<(RunResult, String)>,
     pub verify: bool,
     pub repo_dir: PathBuf,
+    /// `--heaptrack`: after the measured windows, a pass per workload under heaptrack.
+    pub heaptrack: bool,
 }
 
 /// Why a profile run could not start.
@@ -69,11 +73,18 @@ pub fn execute(
 ) -> Result<RunResult, ProfileRunError> {
     let started = Instant::now();
     let mut profiler = profiler_for(plan.profiler, plan.node_sampler)?;
+    let heaptrack = if plan.heaptrack { Some(heaptrack_version()?) } else { None };
     std::fs::create_dir_all(&plan.out_dir)
         .map_err(|source| ProfileRunError::OutDir { path: plan.out_dir.clone(), source })?;
     let env = profiler.server_env(&plan.out_dir)?;
+    // The app's [profile] build, when it has one (e.g. with a counting allocator), unless no
+    // profiler runs: `--profiler none` measures the normal build, like run and compare.
+    let app = match plan.profiler {
+        ProfilerKind::None => plan.app.clone(),
+        _ => plan.app.profile_build().unwrap_or_else(|| plan.app.clone()),
+    };
     let target = RunTarget::App {
-        app: Box::new(plan.app.clone()),
+        app: Box::new(app.clone()),
         workers: plan.workers,
         server_cpus: plan.server_cpus.clone(),
         env,
@@ -89,6 +100,12 @@ pub fn execute(
     };
     let mut result = new_result(Mode::Profile, &run_plan, session.metadata(&plan.repo_dir));
     result.notes.extend(session.notes());
+    if let Some(p) = app.manifest.profile.as_ref().filter(|_| app.build == Build::Profile) {
+        let what = if p.description.is_empty() { String::new() } else { format!(": {}", p.description) };
+        result.notes.push(format!(
+            "profile started the app's [profile] build{what}; run and compare use the normal build"
+        ));
+    }
     let total = plan.workloads.len();
     let clean = LoadOptions { warmup: Duration::ZERO, ..plan.load.clone() };
     let profiled =
@@ -161,6 +178,10 @@ pub fn execute(
             if let Some(p) = &process {
                 profiler.read_counters(p, &mut profiling);
             }
+            if let (Some(rust), Some(m)) = (profiling.rust.as_mut(), outcome.results.as_ref()) {
+                rust.allocations_per_request =
+                    allocations_per_request(rust.heap_allocations, m.throughput.total_requests);
+            }
             // Profiling window: the sampler attached under the same load.
             if let Some(p) = &process {
                 if let Err(e) = profiler.start_sampling(p, &file_stem(&w.name), &plan.out_dir) {
@@ -204,6 +225,20 @@ pub fn execute(
         }
     }
     drop(session);
+    if let Some(version) = heaptrack {
+        let pass = HeaptrackPass {
+            app: &app,
+            workers: plan.workers,
+            server_cpus: plan.server_cpus.clone(),
+            load: LoadOptions {
+                warmup: Duration::ZERO,
+                duration: plan.profile_duration,
+                ..plan.load.clone()
+            },
+            out_dir: &plan.out_dir,
+        };
+        heaptrack_workloads(&pass, &version, plan, &mut result, progress, stop);
+    }
     result.complete =
         !stop.load(Ordering::SeqCst) && result.workloads().all(|w| w.status != WorkloadStatus::Skipped);
     if !result.complete {
@@ -214,4 +249,35 @@ pub fn execute(
         result.comparison = Some(compare_with_baseline(&result, base, file));
     }
     Ok(result)
+}
+
+/// The `--heaptrack` pass of every workload measured ok: figures into its `rust.heaptrack`,
+/// failures into its notes. The pass's throughput is only ever mentioned in a note.
+fn heaptrack_workloads(
+    pass: &HeaptrackPass,
+    version: &str,
+    plan: &ProfilePlan,
+    result: &mut RunResult,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) {
+    let slots = result.suites.iter_mut().flat_map(|s| s.workloads.iter_mut());
+    for (w, slot) in plan.workloads.iter().zip(slots) {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Some(profiling) = slot.results.as_mut().and_then(|m| m.profiling.as_mut()) else { continue };
+        match pass.run(w, &file_stem(&w.name), progress, stop) {
+            Ok((figures, rps)) => {
+                let rps =
+                    rps.map(|r| format!(" ran at {r:.0} req/s, a figure never used;")).unwrap_or_default();
+                profiling.notes.push(format!(
+                    "heaptrack: a separate pass of {:.1} s under {version} (the server started again){rps} its figures cover the whole pass, start-up included",
+                    plan.profile_duration.as_secs_f64()
+                ));
+                profiling.rust.get_or_insert_with(Default::default).heaptrack = Some(figures);
+            }
+            Err(e) => profiling.notes.push(format!("heaptrack: {e}; the measurement still stands")),
+        }
+    }
 }

@@ -77,12 +77,63 @@ pub struct RubyMetrics {
     pub heap_live_slots: Option<u64>,
 }
 
-/// Rust: samples and heap.
+/// Rust (and other native servers under perf): samples and heap.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct RustMetrics {
+    /// perf samples of the profiling window.
     pub samples: Option<u64>,
+    /// Allocation calls (alloc, alloc_zeroed, realloc) in the measurement window, from the
+    /// counting allocator of the app's `[profile]` build.
     pub heap_allocations: Option<u64>,
+    /// Peak of live heap bytes in the measurement window, MiB.
     pub heap_peak_mb: Option<f64>,
+    /// Bytes allocated in the measurement window, MiB.
+    #[serde(default)]
+    pub heap_allocated_mb: Option<f64>,
+    /// `heap_allocations` per request of the measurement window.
+    #[serde(default)]
+    pub allocations_per_request: Option<f64>,
+    /// `--heaptrack`: a separate pass under heaptrack for allocation call sites (its
+    /// throughput is never used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heaptrack: Option<HeaptrackFigures>,
+}
+
+/// What `heaptrack_print` reports of the `--heaptrack` pass of one workload.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct HeaptrackFigures {
+    /// The heaptrack data file (open it with `heaptrack --analyze FILE`).
+    pub file: String,
+    /// Peak heap memory consumption over the whole pass (start-up included), MiB.
+    pub peak_mb: Option<f64>,
+    /// Calls to allocation functions over the whole pass.
+    pub allocations: Option<u64>,
+    /// Allocations freed right after they were made (heaptrack's "temporary").
+    pub temporary_allocations: Option<u64>,
+    /// Memory not freed when the server stopped, MiB.
+    pub leaked_mb: Option<f64>,
+    /// Seconds heaptrack recorded.
+    pub runtime_secs: Option<f64>,
+    /// The call sites with the most allocation calls.
+    pub top_sites: Vec<HeaptrackSite>,
+    /// The call sites holding the most memory at the peak.
+    pub peak_sites: Vec<HeaptrackSite>,
+}
+
+/// One allocation call site: the first frame outside the allocator's own functions.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct HeaptrackSite {
+    pub function: String,
+    /// `file:line`, when the binary has line info.
+    pub location: Option<String>,
+    /// The binary or library.
+    pub module: Option<String>,
+    pub calls: u64,
+    /// Memory this site held at the peak, MiB.
+    pub peak_mb: f64,
+    /// The callers above the site, innermost first (a few frames).
+    #[serde(default)]
+    pub callers: Vec<String>,
 }
 
 /// `--baseline`: this result against another run/profile result.

@@ -9,6 +9,7 @@ mod compare;
 mod failures;
 mod helpers;
 mod profile;
+mod profile_heap;
 mod profile_node;
 mod profile_python;
 mod profile_ruby;

@@ -39,9 +39,15 @@ fn profile_axum_with_perf_draws_flamegraphs_and_compares_with_a_baseline() {
         assert!(p["profiler"].as_str().unwrap().starts_with("perf"), "{p}");
         assert!(p["profiled_requests_per_sec"].as_f64().unwrap() > 0.0, "{p}");
         assert!(p["rust"]["samples"].as_u64().unwrap() > 0, "{p}");
+        // The [profile] build's counting allocator: heap figures of the measurement window.
+        assert!(p["rust"]["heap_allocations"].as_u64().unwrap() > 0, "{p}");
+        assert!(p["rust"]["heap_peak_mb"].as_f64().unwrap() > 0.0, "{p}");
+        assert!(p["rust"]["allocations_per_request"].as_f64().unwrap() > 0.0, "{p}");
         let svg = std::fs::read_to_string(p["flamegraph"].as_str().unwrap()).unwrap();
         assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
     }
+    let notes = r["notes"].as_array().unwrap();
+    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("[profile] build")), "{notes:?}");
     let c = &r["comparison"];
     assert_eq!(c["baseline"]["framework"], "mock-ok");
     assert_eq!(c["workloads"].as_array().unwrap().len(), 2);

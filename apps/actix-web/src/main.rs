@@ -208,7 +208,13 @@ fn settings() -> (u16, usize) {
     (port, workers)
 }
 
+#[cfg(feature = "alloc-stats")]
+#[global_allocator]
+static ALLOC: alloc_counter::CountingAlloc = alloc_counter::CountingAlloc::new();
+
 fn main() -> std::io::Result<()> {
+    #[cfg(feature = "alloc-stats")]
+    alloc_counter::start_from_env(&ALLOC);
     let (port, workers) = settings();
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(|| {

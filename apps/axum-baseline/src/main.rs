@@ -216,7 +216,13 @@ fn settings() -> (u16, usize) {
     (port, workers)
 }
 
+#[cfg(feature = "alloc-stats")]
+#[global_allocator]
+static ALLOC: alloc_counter::CountingAlloc = alloc_counter::CountingAlloc::new();
+
 fn main() {
+    #[cfg(feature = "alloc-stats")]
+    alloc_counter::start_from_env(&ALLOC);
     let (port, workers) = settings();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)

@@ -269,7 +269,13 @@ fn settings() -> (u16, usize) {
     (port, workers)
 }
 
+#[cfg(feature = "alloc-stats")]
+#[global_allocator]
+static ALLOC: alloc_counter::CountingAlloc = alloc_counter::CountingAlloc::new();
+
 fn main() {
+    #[cfg(feature = "alloc-stats")]
+    alloc_counter::start_from_env(&ALLOC);
     let (port, workers) = settings();
     let app = build_app(workers, port).unwrap_or_else(|e| panic!("cannot build the app: {e}"));
     let runtime = tokio::runtime::Builder::new_multi_thread()
