@@ -39,7 +39,9 @@ ensure_bh() {
 
 # profile_one FRAMEWORK SUITE OUT.json ROUND: measure one framework on one suite. The sampler
 # ($PROFILER) runs in round 1 only, for the flamegraphs; later rounds measure without it (the
-# clean measurement window is the same either way, the rounds just end sooner). When the
+# clean measurement window is the same either way, the rounds just end sooner). Every round
+# starts the app's normal build (--normal-build), never a [profile] build such as the Rust
+# apps' counting allocator, so that all rounds and baselines measure the same binary. When the
 # profiler is not installed (`profile` exits 2 naming it), the pair is measured without a
 # sampler and the reason is appended to $PROFILER_NOTES for the PR comment.
 profile_one() {
@@ -54,7 +56,7 @@ profile_one() {
   # stderr goes to the log and on to the job's stderr (pipefail keeps the harness's exit code).
   { "$BH" profile --apps "$APPS" --framework "$f" --suite "$s" \
     --duration "$DURATION" --warmup "$WARMUP" --profile-duration "$DURATION" \
-    --concurrency "$CONCURRENCY" --profiler "$profiler" \
+    --concurrency "$CONCURRENCY" --profiler "$profiler" --normal-build \
     --output "$out" "${extra[@]}" 2>&1 1>&3 3>&- | tee "$log" >&2; } 3>&1 || rc=$?
   if [[ $rc -eq 2 && "$profiler" != none ]] && grep -q "is not installed" "$log"; then
     echo "$f/$s: $(grep -m1 "is not installed" "$log" | sed 's/^error: //'); measured without a sampler" \
@@ -62,7 +64,7 @@ profile_one() {
     rc=0
     "$BH" profile --apps "$APPS" --framework "$f" --suite "$s" \
       --duration "$DURATION" --warmup "$WARMUP" --profile-duration "$DURATION" \
-      --concurrency "$CONCURRENCY" --profiler none --output "$out" || rc=$?
+      --concurrency "$CONCURRENCY" --profiler none --normal-build --output "$out" || rc=$?
   fi
   rm -f "$log"
   return "$rc"

@@ -64,6 +64,10 @@ pub struct ProfileArgs {
     /// is never used).
     #[arg(long)]
     pub heaptrack: bool,
+    /// Start the app's normal build even when its manifest has a [profile] build (e.g. a
+    /// counting allocator): throughput comparable with run/compare, heap figures null.
+    #[arg(long)]
+    pub normal_build: bool,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -144,6 +148,7 @@ pub fn run(args: ProfileArgs, quiet: bool) -> anyhow::Result<i32> {
         verify: !args.load.no_verify,
         repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         heaptrack: args.heaptrack,
+        normal_build: args.normal_build,
     };
     let stop = crate::server::stop_flag();
     let progress = StderrProgress::new(quiet);

@@ -45,6 +45,8 @@ pub struct ProfilePlan {
     pub repo_dir: PathBuf,
     /// `--heaptrack`: after the measured windows, a pass per workload under heaptrack.
     pub heaptrack: bool,
+    /// `--normal-build`: never the manifest's `[profile]` build.
+    pub normal_build: bool,
 }
 
 /// Why a profile run could not start.
@@ -78,8 +80,10 @@ pub fn execute(
         .map_err(|source| ProfileRunError::OutDir { path: plan.out_dir.clone(), source })?;
     let env = profiler.server_env(&plan.out_dir)?;
     // The app's [profile] build, when it has one (e.g. with a counting allocator), unless no
-    // profiler runs: `--profiler none` measures the normal build, like run and compare.
+    // profiler runs (`--profiler none` measures the normal build, like run and compare) or
+    // `--normal-build` asks for the normal one.
     let app = match plan.profiler {
+        _ if plan.normal_build => plan.app.clone(),
         ProfilerKind::None => plan.app.clone(),
         _ => plan.app.profile_build().unwrap_or_else(|| plan.app.clone()),
     };
@@ -100,6 +104,13 @@ pub fn execute(
     };
     let mut result = new_result(Mode::Profile, &run_plan, session.metadata(&plan.repo_dir));
     result.notes.extend(session.notes());
+    if plan.normal_build && plan.app.manifest.profile.is_some() {
+        result.notes.push(
+            "--normal-build: the app's [profile] build was not started, so figures that need it \
+             (e.g. Rust heap counters) are null"
+                .into(),
+        );
+    }
     if let Some(p) = app.manifest.profile.as_ref().filter(|_| app.build == Build::Profile) {
         let what = if p.description.is_empty() { String::new() } else { format!(": {}", p.description) };
         result.notes.push(format!(

@@ -85,7 +85,7 @@ fn heaptrack_pass_on_axum_finds_peak_allocations_and_call_sites() {
 }
 
 #[test]
-fn the_profile_build_is_started_by_a_profiler_and_never_by_profiler_none() {
+fn the_profile_build_is_started_by_a_profiler_and_never_by_profiler_none_or_normal_build() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("mock-profiled");
     std::fs::create_dir_all(&app).unwrap();
@@ -100,9 +100,9 @@ fn the_profile_build_is_started_by_a_profiler_and_never_by_profiler_none() {
         ),
     )
     .unwrap();
-    for (profiler, used) in [("none", false), ("perf", true)] {
+    for (profiler, normal, used) in [("none", false, false), ("perf", false, true), ("perf", true, false)] {
         let tag = Tag::new();
-        let out = dir.path().join(format!("{profiler}.json"));
+        let out = dir.path().join(format!("{profiler}-{normal}.json"));
         let output = tag
             .command()
             .arg("profile")
@@ -112,6 +112,7 @@ fn the_profile_build_is_started_by_a_profiler_and_never_by_profiler_none() {
             .args(["--duration", "1", "--warmup", "0", "--profile-duration", "1", "--concurrency", "2"])
             .arg("--flamegraph-dir")
             .arg(dir.path().join(profiler))
+            .args(normal.then_some("--normal-build"))
             .arg("--output")
             .arg(&out)
             .output()
@@ -120,5 +121,10 @@ fn the_profile_build_is_started_by_a_profiler_and_never_by_profiler_none() {
         assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
         let notes = read_json(&out)["notes"].to_string();
         assert_eq!(notes.contains("[profile] build: the mock's profile build"), used, "{profiler}: {notes}");
+        assert_eq!(
+            notes.contains("--normal-build: the app's [profile] build was not started"),
+            normal,
+            "{notes}"
+        );
     }
 }
