@@ -150,15 +150,26 @@ impl Profiler for PerfProfiler {
             Ok(out) => Err(format!("perf script failed ({})", out.status)),
             Err(e) => Err(format!("cannot run perf script: {e}")),
         };
-        match folded {
-            Ok((folded, samples)) => {
-                into.rust.get_or_insert_with(RustMetrics::default).samples = Some(samples);
-                Some((folded, Some(data)))
-            }
-            Err(e) => {
-                into.notes.push(format!("perf: {e}; the measurement still stands"));
-                None
-            }
+        native_samples("perf", folded, data, into)
+    }
+}
+
+/// The end of a native sampler's window (perf, xctrace): the sample count into
+/// `rust.samples` (beside the heap figures already read), or a note when folding failed.
+pub(crate) fn native_samples(
+    tool: &str,
+    folded: Result<(String, u64), String>,
+    raw: PathBuf,
+    into: &mut Profiling,
+) -> Option<(String, Option<PathBuf>)> {
+    match folded {
+        Ok((folded, samples)) => {
+            into.rust.get_or_insert_with(RustMetrics::default).samples = Some(samples);
+            Some((folded, Some(raw)))
+        }
+        Err(e) => {
+            into.notes.push(format!("{tool}: {e}; the measurement still stands"));
+            None
         }
     }
 }

@@ -10,8 +10,9 @@ use std::process::{Child, Command, Stdio};
 
 use quick_xml::events::{BytesStart, Event};
 
+use super::alloc::AllocCounter;
 use super::{ProcessTarget, ProfileError, Profiler};
-use crate::schema::{Profiling, RustMetrics};
+use crate::schema::Profiling;
 
 /// The XPath of the Time Profiler's samples in an exported trace.
 pub const TIME_PROFILE_XPATH: &str = r#"/trace-toc/run[@number="1"]/data/table[@schema="time-profile"]"#;
@@ -156,6 +157,8 @@ pub fn fold_time_profile(xml: &str) -> Result<(String, u64), String> {
 pub struct XctraceProfiler {
     child: Option<Child>,
     trace: Option<PathBuf>,
+    /// The Rust apps' counting allocator, read per window as with perf.
+    counter: AllocCounter,
 }
 
 /// The recording's time limit: only a bound, SIGINT ends it with the profiling window.
@@ -176,7 +179,7 @@ impl XctraceProfiler {
                     .into(),
             });
         }
-        Ok(XctraceProfiler { child: None, trace: None })
+        Ok(XctraceProfiler { child: None, trace: None, counter: AllocCounter::default() })
     }
 }
 
@@ -192,6 +195,18 @@ impl Drop for XctraceProfiler {
 impl Profiler for XctraceProfiler {
     fn name(&self) -> String {
         "xctrace Time Profiler".into()
+    }
+
+    fn server_env(&mut self, work_dir: &Path) -> Result<Vec<(String, String)>, ProfileError> {
+        self.counter.server_env(work_dir)
+    }
+
+    fn reset_counters(&mut self, target: &ProcessTarget) {
+        self.counter.reset(target);
+    }
+
+    fn read_counters(&mut self, target: &ProcessTarget, into: &mut Profiling) {
+        self.counter.read(target, into);
     }
 
     fn start_sampling(
@@ -240,16 +255,7 @@ impl Profiler for XctraceProfiler {
             Ok(out) => Err(format!("xctrace export failed ({})", out.status)),
             Err(e) => Err(format!("cannot run xctrace export: {e}")),
         };
-        match folded {
-            Ok((folded, samples)) => {
-                into.rust = Some(RustMetrics { samples: Some(samples), ..RustMetrics::default() });
-                Some((folded, Some(trace)))
-            }
-            Err(e) => {
-                into.notes.push(format!("xctrace: {e}; the measurement still stands"));
-                None
-            }
-        }
+        super::perf::native_samples("xctrace", folded, trace, into)
     }
 }
 

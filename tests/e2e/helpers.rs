@@ -110,6 +110,27 @@ pub fn profile_baseline_with(
     r
 }
 
+/// `profile ARGS` with one-second windows, concurrency 2 and flamegraphs under `dir`: asserts
+/// exit 0 and no leftover process, returns the result.
+pub fn profile_short(args: &[&str], dir: &Path) -> serde_json::Value {
+    let tag = Tag::new();
+    let out = dir.join(format!("p{}.json", tag.0));
+    let output = tag
+        .command()
+        .arg("profile")
+        .args(args)
+        .args(["--duration", "1", "--warmup", "0", "--profile-duration", "1", "--concurrency", "2"])
+        .arg("--flamegraph-dir")
+        .arg(dir.join(format!("flames{}", tag.0)))
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    tag.assert_no_leftovers();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    read_json(&out)
+}
+
 /// stdout and stderr as text, for messages.
 pub fn text(out: &Output) -> (String, String) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())

@@ -1,26 +1,13 @@
 //! Heap figures of profile mode: the counting allocator's nulls on a server without it,
 //! `--heaptrack` on the Rust baseline, and its usage errors.
 
-use crate::helpers::{read_json, text, Tag};
+use crate::helpers::{profile_short, text, Tag};
 
 #[test]
 fn a_server_without_the_counting_allocator_gets_null_heap_figures_and_a_note() {
-    let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("p.json");
-    let output = tag
-        .command()
-        .args(["profile", "--apps", "tests/apps", "--framework", "mock-ok", "--suite", "baseline"])
-        .args(["--workload", "plaintext", "--profiler", "perf", "--duration", "1", "--warmup", "0"])
-        .args(["--profile-duration", "1", "--concurrency", "2", "--flamegraph-dir"])
-        .arg(dir.path().join("flames"))
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
-    tag.assert_no_leftovers();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
-    let r = read_json(&out);
+    let args = ["--apps", "tests/apps", "--framework", "mock-ok", "--suite", "baseline", "--workload"];
+    let r = profile_short(&[&args[..], &["plaintext", "--profiler", "perf"]].concat(), dir.path());
     let p = &r["suites"][0]["workloads"][0]["results"]["profiling"];
     assert!(p["rust"]["heap_allocations"].is_null(), "{p}");
     assert!(p["rust"]["heap_peak_mb"].is_null(), "{p}");
@@ -53,23 +40,14 @@ fn heaptrack_needs_the_perf_profiler() {
 /// the server twice per workload. Short windows; no timing is asserted.
 #[test]
 fn heaptrack_pass_on_axum_finds_peak_allocations_and_call_sites() {
-    let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("p.json");
-    let output = tag
-        .command()
-        .args(["profile", "--framework", "axum-baseline", "--suite", "baseline", "--workload", "json-hello"])
-        .args(["--profiler", "perf", "--heaptrack", "--duration", "1", "--warmup", "0"])
-        .args(["--profile-duration", "1", "--concurrency", "2", "--flamegraph-dir"])
-        .arg(dir.path().join("flames"))
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
-    tag.assert_no_leftovers();
-    let (_, err) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{err}");
-    let r = read_json(&out);
+    let r = profile_short(
+        &["--framework", "axum-baseline", "--suite", "baseline", "--workload", "json-hello"]
+            .into_iter()
+            .chain(["--profiler", "perf", "--heaptrack"])
+            .collect::<Vec<_>>(),
+        dir.path(),
+    );
     let w = &r["suites"][0]["workloads"][0];
     assert_eq!(w["status"], "ok", "{w}");
     let p = &w["results"]["profiling"];
@@ -101,25 +79,12 @@ fn the_profile_build_is_started_by_a_profiler_and_never_by_profiler_none_or_norm
     )
     .unwrap();
     for (profiler, normal, used) in [("none", false, false), ("perf", false, true), ("perf", true, false)] {
-        let tag = Tag::new();
-        let out = dir.path().join(format!("{profiler}-{normal}.json"));
-        let output = tag
-            .command()
-            .arg("profile")
-            .arg("--app-dir")
-            .arg(&app)
-            .args(["--suite", "baseline", "--workload", "plaintext", "--profiler", profiler])
-            .args(["--duration", "1", "--warmup", "0", "--profile-duration", "1", "--concurrency", "2"])
-            .arg("--flamegraph-dir")
-            .arg(dir.path().join(profiler))
-            .args(normal.then_some("--normal-build"))
-            .arg("--output")
-            .arg(&out)
-            .output()
-            .unwrap();
-        tag.assert_no_leftovers();
-        assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
-        let notes = read_json(&out)["notes"].to_string();
+        let app = app.display().to_string();
+        let mut args = vec!["--app-dir", &app, "--suite", "baseline", "--workload", "plaintext"];
+        args.extend(["--profiler", profiler]);
+        args.extend(normal.then_some("--normal-build"));
+        let r = profile_short(&args, dir.path());
+        let notes = r["notes"].to_string();
         assert_eq!(notes.contains("[profile] build: the mock's profile build"), used, "{profiler}: {notes}");
         assert_eq!(
             notes.contains("--normal-build: the app's [profile] build was not started"),
