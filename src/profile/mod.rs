@@ -15,8 +15,7 @@ mod python;
 mod ruby;
 mod runner;
 mod target;
-// Compiled and tested everywhere; chosen for `perf` only on macOS.
-#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+// Compiled and tested everywhere; `perf`'s recorder only on macOS.
 mod xctrace;
 
 pub use baseline::compare_with_baseline;
@@ -96,6 +95,16 @@ pub trait Profiler {
     }
 }
 
+/// SIGINT to a sampler we started (perf, py-spy, xctrace write their data and exit on it),
+/// then wait for it.
+pub(crate) fn interrupt(child: &mut std::process::Child) {
+    // SAFETY: a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let _ = child.wait();
+}
+
 /// Write a control file for an in-process helper in one step (a temporary file, then a
 /// rename), so the helper never reads half a command.
 pub(crate) fn write_control(path: &Path, text: &str) -> std::io::Result<()> {
@@ -137,11 +146,7 @@ pub fn profiler_for(
 ) -> Result<Box<dyn Profiler>, ProfileError> {
     match kind {
         ProfilerKind::None => Ok(Box::new(NoProfiler)),
-        #[cfg(not(target_os = "macos"))]
         ProfilerKind::Perf => Ok(Box::new(PerfProfiler::new()?)),
-        // macOS has no perf: Instruments' Time Profiler (untested on this project's CI).
-        #[cfg(target_os = "macos")]
-        ProfilerKind::Perf => Ok(Box::new(xctrace::XctraceProfiler::new()?)),
         ProfilerKind::Python => Ok(Box::new(PythonProfiler::new()?)),
         ProfilerKind::Node => Ok(Box::new(NodeProfiler::new(node_sampler)?)),
         ProfilerKind::Ruby => Ok(Box::new(RubyProfiler::new()?)),

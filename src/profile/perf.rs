@@ -1,6 +1,6 @@
 //! Linux `perf` for native servers (Rust, or any language as a fallback): `perf record
 //! -e cpu-clock --call-graph dwarf` on the server during the profiling window, `perf
-//! script` afterwards, folded with inferno. Heap figures of the measurement window come from
+//! script` afterwards, folded with inferno (on macOS, Instruments records instead: `xctrace`). Heap figures of the measurement window come from
 //! the counting allocator of the app's `[profile]` build, when it has one (`alloc`).
 
 use std::os::unix::process::CommandExt;
@@ -14,8 +14,26 @@ use crate::schema::{Profiling, RustMetrics};
 /// Set to `1` to keep inlined frames in the stacks (`perf script` without `--no-inline`).
 pub const INLINE_ENV: &str = "BENCHMARK_HARNESS_PERF_INLINE";
 
-/// The `perf` sampler.
+/// How the profiling window is recorded: Linux `perf`, or Instruments on macOS (`xctrace`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recorder {
+    Perf,
+    Xctrace,
+}
+
+impl Recorder {
+    fn as_str(self) -> &'static str {
+        match self {
+            Recorder::Perf => "perf",
+            Recorder::Xctrace => "xctrace",
+        }
+    }
+}
+
+/// The native profiler (`--profiler perf`): the counting allocator's heap figures for the
+/// measurement window, a sampler (perf; xctrace on macOS) for the profiling window.
 pub struct PerfProfiler {
+    recorder: Recorder,
     version: String,
     child: Option<Child>,
     data: Option<PathBuf>,
@@ -23,29 +41,29 @@ pub struct PerfProfiler {
 }
 
 impl PerfProfiler {
-    /// Check that `perf` runs here.
+    /// Check that the recorder runs here: `perf`, or on macOS `xcrun xctrace`.
     pub fn new() -> Result<PerfProfiler, ProfileError> {
-        let out = Command::new("perf").arg("--version").output().map_err(|_| ProfileError::Missing {
-            tool: "perf".into(),
-            install: "on Debian: apt-get install -y linux-perf (or use --profiler none)".into(),
-        })?;
-        let version = String::from_utf8_lossy(&out.stdout).trim().replace("perf version ", "perf ");
-        Ok(PerfProfiler { version, child: None, data: None, counter: AllocCounter::default() })
+        let (recorder, version) = if cfg!(target_os = "macos") {
+            (Recorder::Xctrace, super::xctrace::version()?)
+        } else {
+            (Recorder::Perf, perf_version()?)
+        };
+        Ok(PerfProfiler { recorder, version, child: None, data: None, counter: AllocCounter::default() })
     }
 }
 
-fn stop_child(child: &mut Child) {
-    // SAFETY: SIGINT to our own child: perf writes its data file and exits.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let _ = child.wait();
+fn perf_version() -> Result<String, ProfileError> {
+    let out = Command::new("perf").arg("--version").output().map_err(|_| ProfileError::Missing {
+        tool: "perf".into(),
+        install: "on Debian: apt-get install -y linux-perf (or use --profiler none)".into(),
+    })?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().replace("perf version ", "perf "))
 }
 
 impl Drop for PerfProfiler {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            stop_child(&mut c);
+            super::interrupt(&mut c);
         }
     }
 }
@@ -76,6 +94,52 @@ pub fn fold_perf_script(script: &[u8]) -> Result<(String, u64), String> {
     Ok((scaled, samples))
 }
 
+/// `perf record` on every listening process; waits until perf has attached.
+fn perf_record(target: &ProcessTarget, data: &Path) -> Result<Child, String> {
+    let pids = target.listeners.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",");
+    let child = Command::new("perf")
+        .args(["record", "-e", "cpu-clock", "-F", "999", "--call-graph", "dwarf", "-q", "-o"])
+        .arg(data)
+        .args(["-p", &pids])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start perf record: {e}"))?;
+    // perf creates its data file once it is attached: wait for it (at most 5 s), so the
+    // profiling window is sampled from its start even on a busy machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !data.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(child)
+}
+
+/// `perf script` of a recording, folded.
+fn perf_fold(data: &Path, into: &mut Profiling) -> Result<(String, u64), String> {
+    // Inlined frames need addr2line per address: with Debian's perf 6.1 (no libbfd) and
+    // binutils 2.40 that took ~45 s per 3 s window here, against 0.4 s without them.
+    let inline = std::env::var_os(INLINE_ENV).is_some_and(|v| v == "1");
+    let script = Command::new("perf")
+        .arg("script")
+        .args((!inline).then_some("--no-inline"))
+        .arg("-i")
+        .arg(data)
+        .stderr(Stdio::null())
+        .output();
+    if !inline {
+        into.notes.push(format!(
+            "perf: stacks without inlined frames (perf script --no-inline; {INLINE_ENV}=1 keeps them, slowly)"
+        ));
+    }
+    match script {
+        Ok(out) if out.status.success() => fold_perf_script(&out.stdout),
+        Ok(out) => Err(format!("perf script failed ({})", out.status)),
+        Err(e) => Err(format!("cannot run perf script: {e}")),
+    }
+}
+
 impl Profiler for PerfProfiler {
     fn name(&self) -> String {
         self.version.clone()
@@ -99,24 +163,13 @@ impl Profiler for PerfProfiler {
         workload: &str,
         out_dir: &Path,
     ) -> Result<(), String> {
-        let data = out_dir.join(format!("{workload}.perf.data"));
-        let pids = target.listeners.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",");
-        let child = Command::new("perf")
-            .args(["record", "-e", "cpu-clock", "-F", "999", "--call-graph", "dwarf", "-q", "-o"])
-            .arg(&data)
-            .args(["-p", &pids])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("cannot start perf record: {e}"))?;
-        // perf creates its data file once it is attached: wait for it (at most 5 s), so the
-        // profiling window is sampled from its start even on a busy machine.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while !data.exists() && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        let (child, data) = match self.recorder {
+            Recorder::Perf => {
+                let data = out_dir.join(format!("{workload}.perf.data"));
+                (perf_record(target, &data)?, data)
+            }
+            Recorder::Xctrace => super::xctrace::record(target, workload, out_dir)?,
+        };
         self.child = Some(child);
         self.data = Some(data);
         Ok(())
@@ -124,52 +177,24 @@ impl Profiler for PerfProfiler {
 
     fn stop_sampling(
         &mut self,
-        _target: &ProcessTarget,
+        target: &ProcessTarget,
         into: &mut Profiling,
     ) -> Option<(String, Option<PathBuf>)> {
-        let mut child = self.child.take()?;
-        stop_child(&mut child);
+        super::interrupt(&mut self.child.take()?);
         let data = self.data.take()?;
-        // Inlined frames need addr2line per address: with Debian's perf 6.1 (no libbfd) and
-        // binutils 2.40 that took ~45 s per 3 s window here, against 0.4 s without them.
-        let inline = std::env::var_os(INLINE_ENV).is_some_and(|v| v == "1");
-        let script = Command::new("perf")
-            .arg("script")
-            .args((!inline).then_some("--no-inline"))
-            .arg("-i")
-            .arg(&data)
-            .stderr(Stdio::null())
-            .output();
-        if !inline {
-            into.notes.push(format!(
-                "perf: stacks without inlined frames (perf script --no-inline; {INLINE_ENV}=1 keeps them, slowly)"
-            ));
-        }
-        let folded = match script {
-            Ok(out) if out.status.success() => fold_perf_script(&out.stdout),
-            Ok(out) => Err(format!("perf script failed ({})", out.status)),
-            Err(e) => Err(format!("cannot run perf script: {e}")),
+        let folded = match self.recorder {
+            Recorder::Perf => perf_fold(&data, into),
+            Recorder::Xctrace => super::xctrace::fold_trace(&data, target, into),
         };
-        native_samples("perf", folded, data, into)
-    }
-}
-
-/// The end of a native sampler's window (perf, xctrace): the sample count into
-/// `rust.samples` (beside the heap figures already read), or a note when folding failed.
-pub(crate) fn native_samples(
-    tool: &str,
-    folded: Result<(String, u64), String>,
-    raw: PathBuf,
-    into: &mut Profiling,
-) -> Option<(String, Option<PathBuf>)> {
-    match folded {
-        Ok((folded, samples)) => {
-            into.rust.get_or_insert_with(RustMetrics::default).samples = Some(samples);
-            Some((folded, Some(raw)))
-        }
-        Err(e) => {
-            into.notes.push(format!("{tool}: {e}; the measurement still stands"));
-            None
+        match folded {
+            Ok((folded, samples)) => {
+                into.rust.get_or_insert_with(RustMetrics::default).samples = Some(samples);
+                Some((folded, Some(data)))
+            }
+            Err(e) => {
+                into.notes.push(format!("{}: {e}; the measurement still stands", self.recorder.as_str()));
+                None
+            }
         }
     }
 }

@@ -93,7 +93,7 @@ impl PythonProfiler {
 impl Drop for PythonProfiler {
     fn drop(&mut self) {
         if let Some(mut m) = self.main.take() {
-            sampler::interrupt(&mut m.child);
+            super::interrupt(&mut m.child);
         }
         if let Some(extra) = self.extra.take() {
             sampler::finish_windows(extra);
@@ -176,7 +176,7 @@ impl Profiler for PythonProfiler {
         into: &mut Profiling,
     ) -> Option<(String, Option<PathBuf>)> {
         let main = self.main.take().map(|mut m| {
-            sampler::interrupt(&mut m.child);
+            super::interrupt(&mut m.child);
             let secs = m.started.elapsed().as_secs_f64();
             (std::fs::read_to_string(&m.output), m.output, secs)
         });

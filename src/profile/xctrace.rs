@@ -1,7 +1,7 @@
 //! macOS Instruments for native servers: `xctrace record --template 'Time Profiler' --attach
 //! PID` during the profiling window, `xctrace export` of the `time-profile` table afterwards,
-//! folded here. Used instead of `perf` when the harness is built for macOS
-//! (`cfg(target_os = "macos")`). The command lines and the folding are plain functions tested
+//! folded here. The perf profiler records with it instead of `perf` when the harness is
+//! built for macOS. The command lines and the folding are plain functions tested
 //! on every platform; the recording itself is untested on this project's CI (Linux only).
 
 use std::collections::{BTreeMap, HashMap};
@@ -10,8 +10,7 @@ use std::process::{Child, Command, Stdio};
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::alloc::AllocCounter;
-use super::{ProcessTarget, ProfileError, Profiler};
+use super::{ProcessTarget, ProfileError};
 use crate::schema::Profiling;
 
 /// The XPath of the Time Profiler's samples in an exported trace.
@@ -153,109 +152,59 @@ pub fn fold_time_profile(xml: &str) -> Result<(String, u64), String> {
     Ok((folded, samples))
 }
 
-/// The Instruments sampler (macOS).
-pub struct XctraceProfiler {
-    child: Option<Child>,
-    trace: Option<PathBuf>,
-    /// The Rust apps' counting allocator, read per window as with perf.
-    counter: AllocCounter,
-}
-
 /// The recording's time limit: only a bound, SIGINT ends it with the profiling window.
 const LIMIT_SECS: u64 = 600;
 
-impl XctraceProfiler {
-    /// Check that `xcrun xctrace` runs here.
-    pub fn new() -> Result<XctraceProfiler, ProfileError> {
-        let ok = Command::new("xcrun")
-            .args(["xctrace", "version"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if !ok {
-            return Err(ProfileError::Missing {
-                tool: "xctrace".into(),
-                install: "install Xcode (or its command-line tools) and run xcode-select -s (or use --profiler none)"
+/// Check that `xcrun xctrace` runs here; the recorder's name.
+pub fn version() -> Result<String, ProfileError> {
+    let ok = Command::new("xcrun")
+        .args(["xctrace", "version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        return Err(ProfileError::Missing {
+            tool: "xctrace".into(),
+            install:
+                "install Xcode (or its command-line tools) and run xcode-select -s (or use --profiler none)"
                     .into(),
-            });
-        }
-        Ok(XctraceProfiler { child: None, trace: None, counter: AllocCounter::default() })
+        });
     }
+    Ok("xctrace Time Profiler".into())
 }
 
-impl Drop for XctraceProfiler {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
+/// Start recording the first listening process into `<out_dir>/<workload>.trace`.
+pub fn record(target: &ProcessTarget, workload: &str, out_dir: &Path) -> Result<(Child, PathBuf), String> {
+    let pid = *target.listeners.first().ok_or("no listening process to attach to")?;
+    let trace = out_dir.join(format!("{workload}.trace"));
+    let _ = std::fs::remove_dir_all(&trace);
+    let child = Command::new("xcrun")
+        .args(record_args(pid, &trace, LIMIT_SECS))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start xctrace record: {e}"))?;
+    Ok((child, trace))
 }
 
-impl Profiler for XctraceProfiler {
-    fn name(&self) -> String {
-        "xctrace Time Profiler".into()
+/// Export a finished recording's samples and fold them.
+pub fn fold_trace(
+    trace: &Path,
+    target: &ProcessTarget,
+    into: &mut Profiling,
+) -> Result<(String, u64), String> {
+    if target.listeners.len() > 1 {
+        into.notes.push(format!(
+            "xctrace: sampled process {} only, of {} listening",
+            target.listeners[0],
+            target.listeners.len()
+        ));
     }
-
-    fn server_env(&mut self, work_dir: &Path) -> Result<Vec<(String, String)>, ProfileError> {
-        self.counter.server_env(work_dir)
-    }
-
-    fn reset_counters(&mut self, target: &ProcessTarget) {
-        self.counter.reset(target);
-    }
-
-    fn read_counters(&mut self, target: &ProcessTarget, into: &mut Profiling) {
-        self.counter.read(target, into);
-    }
-
-    fn start_sampling(
-        &mut self,
-        target: &ProcessTarget,
-        workload: &str,
-        out_dir: &Path,
-    ) -> Result<(), String> {
-        let pid = *target.listeners.first().ok_or("no listening process to attach to")?;
-        let trace = out_dir.join(format!("{workload}.trace"));
-        let _ = std::fs::remove_dir_all(&trace);
-        let child = Command::new("xcrun")
-            .args(record_args(pid, &trace, LIMIT_SECS))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start xctrace record: {e}"))?;
-        self.child = Some(child);
-        self.trace = Some(trace);
-        Ok(())
-    }
-
-    fn stop_sampling(
-        &mut self,
-        target: &ProcessTarget,
-        into: &mut Profiling,
-    ) -> Option<(String, Option<PathBuf>)> {
-        let mut child = self.child.take()?;
-        // SIGINT ends the recording early and writes the trace.
-        // SAFETY: a signal to our own child.
-        unsafe {
-            libc::kill(child.id() as i32, libc::SIGINT);
-        }
-        let _ = child.wait();
-        let trace = self.trace.take()?;
-        if target.listeners.len() > 1 {
-            into.notes.push(format!(
-                "xctrace: sampled process {} only, of {} listening",
-                target.listeners[0],
-                target.listeners.len()
-            ));
-        }
-        let folded = match Command::new("xcrun").args(export_args(&trace)).stderr(Stdio::null()).output() {
-            Ok(out) if out.status.success() => fold_time_profile(&String::from_utf8_lossy(&out.stdout)),
-            Ok(out) => Err(format!("xctrace export failed ({})", out.status)),
-            Err(e) => Err(format!("cannot run xctrace export: {e}")),
-        };
-        super::perf::native_samples("xctrace", folded, trace, into)
+    match Command::new("xcrun").args(export_args(trace)).stderr(Stdio::null()).output() {
+        Ok(out) if out.status.success() => fold_time_profile(&String::from_utf8_lossy(&out.stdout)),
+        Ok(out) => Err(format!("xctrace export failed ({})", out.status)),
+        Err(e) => Err(format!("cannot run xctrace export: {e}")),
     }
 }
 

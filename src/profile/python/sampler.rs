@@ -55,22 +55,13 @@ pub fn record(bin: &Path, target: &ProcessTarget, output: &Path, extra: &[&str])
         .map_err(|e| format!("cannot start py-spy: {e}"))
 }
 
-/// SIGINT to a py-spy child (it writes its output and exits), then reap it.
-pub fn interrupt(child: &mut Child) {
-    // SAFETY: a signal to our own child process.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let _ = child.wait();
-}
-
 /// Run one short window to its end, or until `stop`; the output and the sampled seconds.
 fn run_window(child: Result<Child, String>, output: &Path, stop: &AtomicBool) -> Result<Recorded, String> {
     let started = Instant::now();
     let mut child = child?;
     let status = loop {
         if stop.load(Ordering::SeqCst) {
-            interrupt(&mut child);
+            crate::profile::interrupt(&mut child);
             break None;
         }
         match child.try_wait() {
