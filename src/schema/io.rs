@@ -18,6 +18,8 @@ pub enum ReadError {
     Json { path: PathBuf, source: serde_json::Error },
     #[error("{path} has schema_version {found}, newer than this harness understands ({known}); upgrade benchmark-harness")]
     TooNew { path: PathBuf, found: u64, known: u32 },
+    #[error("{path} has no schema_version (a whole number from 1 to {known}): it is not a result file written by benchmark-harness")]
+    NoVersion { path: PathBuf, known: u32 },
 }
 
 /// Read a result file, rejecting schema versions newer than [`SCHEMA_VERSION`].
@@ -25,7 +27,9 @@ pub fn read_result<T: DeserializeOwned>(path: &Path) -> Result<T, ReadError> {
     let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io { path: path.into(), source })?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|source| ReadError::Json { path: path.into(), source })?;
-    let found = value.get("schema_version").and_then(|v| v.as_u64()).unwrap_or(0);
+    let Some(found) = value.get("schema_version").and_then(|v| v.as_u64()).filter(|&v| v >= 1) else {
+        return Err(ReadError::NoVersion { path: path.into(), known: SCHEMA_VERSION });
+    };
     if found > u64::from(SCHEMA_VERSION) {
         return Err(ReadError::TooNew { path: path.into(), found, known: SCHEMA_VERSION });
     }
@@ -60,6 +64,18 @@ mod tests {
         std::fs::write(&path, r#"{"schema_version": 99}"#).unwrap();
         let err = read_result::<serde_json::Value>(&path).unwrap_err();
         assert!(err.to_string().contains("schema_version 99"), "{err}");
+    }
+
+    #[test]
+    fn missing_or_bad_schema_version_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        for text in [r#"{"mode": "run"}"#, r#"{"schema_version": 0}"#, r#"{"schema_version": "1"}"#] {
+            std::fs::write(&path, text).unwrap();
+            let err = read_result::<serde_json::Value>(&path).unwrap_err();
+            assert!(matches!(err, ReadError::NoVersion { .. }), "{text}: {err}");
+            assert!(err.to_string().contains("no schema_version"), "{err}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod check;
 mod compare;
+pub mod hdr;
 mod io;
 mod profile;
 mod result;

@@ -145,6 +145,10 @@ pub struct Measurement {
     /// Profile mode: what the profiler measured (`null` in plain runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiling: Option<Profiling>,
+    /// The latency histogram itself (µs; the values `latency` summarises): HDR histogram V2 +
+    /// DEFLATE, base64. Rounds, shards and history merge it exactly. Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_histogram: Option<String>,
 }
 
 /// Requests and bytes per second over the measured window.

@@ -1,5 +1,7 @@
-//! Statistics for comparing frameworks: moments, Welch's t-test, Fieller's ratio
-//! interval, Hedges' g, the Holm–Bonferroni adjustment and the geometric mean.
+//! Statistics for comparing frameworks: moments, Welch's t-test (raw and on the log
+//! scale, with the ratio of geometric means), Fieller's ratio interval, Hedges' g, the
+//! Holm–Bonferroni and Benjamini–Hochberg adjustments and the Benjamini–Bogomolov
+//! procedure over several families, and the geometric mean.
 //!
 //! Pure functions over per-round throughputs (req/s, typically n = 2..30), written to
 //! `shared/design/STATISTICS.md`. They never panic and never return NaN for finite
@@ -9,14 +11,18 @@
 mod distribution;
 mod effect;
 mod holm;
+mod logratio;
 mod ratio;
+mod selective;
 mod summary;
 mod welch;
 
 pub use distribution::{t_quantile, t_two_sided_p};
 pub use effect::hedges_g;
 pub use holm::holm;
+pub use logratio::{log_ratio, log_welch, LogRatio, LogRatioError};
 pub use ratio::fieller_ratio_ci;
+pub use selective::{benjamini_hochberg, bogomolov};
 pub use summary::{geometric_mean, mean_ci, mean_or_zero, moments, round_to, Moments};
 pub use welch::{welch, Welch};
 
