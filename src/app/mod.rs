@@ -213,5 +213,25 @@ pub fn cache_dir() -> PathBuf {
     home.join(".cache").join("benchmark-harness")
 }
 
+/// An exclusive lock on `name` under the cache dir, held until dropped.
+///
+/// Two harness processes (parallel tests, two CI steps) that install the same tool into
+/// the cache must not interleave: one would see the other's half-made venv as broken.
+pub fn cache_lock(name: &str) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let dir = cache_dir().join("locks");
+    std::fs::create_dir_all(&dir)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(format!("{name}.lock")))?;
+    // SAFETY: flock on a descriptor this function owns; released when the file closes.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(file)
+}
+
 #[cfg(test)]
 mod tests;

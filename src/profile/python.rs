@@ -50,6 +50,8 @@ impl PythonProfiler {
     pub fn new() -> Result<PythonProfiler, ProfileError> {
         let venv = crate::app::cache_dir().join("tools").join("py-spy");
         let bin = venv.join("bin").join("py-spy");
+        let _lock = crate::app::cache_lock("py-spy")
+            .map_err(|e| ProfileError::Setup(format!("lock for the py-spy install in the cache: {e}")))?;
         let version = match py_spy_version(&bin) {
             Some(v) => v,
             None => {
@@ -66,8 +68,9 @@ impl PythonProfiler {
                 };
                 std::fs::create_dir_all(&parent).map_err(|e| fail(e.to_string()))?;
                 let q = shell_quote(&venv);
+                // A venv left half-made by an interrupted install is started again from scratch.
                 let cmd = format!(
-                    "python3 -m venv {q} && {q}/bin/pip install -q --disable-pip-version-check py-spy=={PY_SPY_VERSION}"
+                    "rm -rf {q} && python3 -m venv {q} && {q}/bin/pip install -q --disable-pip-version-check py-spy=={PY_SPY_VERSION}"
                 );
                 crate::server::capture(&cmd, &parent, &[], Duration::from_secs(600)).map_err(fail)?;
                 py_spy_version(&bin).ok_or_else(|| fail("py-spy does not run after pip install".into()))?
