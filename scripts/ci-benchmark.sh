@@ -148,6 +148,13 @@ else
     else
       fallback_notes+=("\`$f\`: its app could not be set up at the base commit \`${base_sha:0:8}\` (see the job log)")
     fi
+    # The worktree goes at the end: keep the base's setup log with the results (artifacts).
+    for log in "$base_apps/$f/.benchmark-harness/"*.log; do
+      if [[ -f "$log" ]]; then
+        mkdir -p "$current/base/$f"
+        cp "$log" "$current/base/$f/"
+      fi
+    done
   done
   setup_secs=$((SECONDS - t0))
   echo "base apps set up in ${setup_secs} s into $base_cache" >&2
@@ -176,7 +183,11 @@ measure_base() {
   )
 }
 
-echo "== 4. measure: ${frameworks[*]} × ${suites[*]}, $rounds round(s) per side" >&2
+if [[ ${#ab_frameworks[@]} -gt 0 ]]; then
+  echo "== 4. measure: ${frameworks[*]} × ${suites[*]}, $rounds rounds per side, ABBA" >&2
+else
+  echo "== 4. measure: ${frameworks[*]} × ${suites[*]}, $rounds round(s) of the head only" >&2
+fi
 failed=()
 for ((r = 1; r <= rounds; r++)); do
   read -r -a order <<<"$(abba_order "$r")"
