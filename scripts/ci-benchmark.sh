@@ -106,7 +106,10 @@ remove_base() {
     git worktree remove --force "$wt" >/dev/null 2>&1 || true
   fi
   rm -rf "$base_dir"
-  git worktree prune 2>/dev/null || true
+  # Still registered (a killed run's folder was deleted by hand): only then prune.
+  if git worktree list --porcelain 2>/dev/null | grep -qF "$wt"; then
+    git worktree prune
+  fi
 }
 trap remove_base EXIT
 trap 'exit 130' INT
