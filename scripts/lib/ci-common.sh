@@ -98,3 +98,76 @@ round_files() {
   done
   echo "$list"
 }
+
+# abs_path PATH: PATH made absolute against the current directory (no symlinks resolved).
+abs_path() {
+  case $1 in
+    /*) echo "$1" ;;
+    *) echo "$PWD/$1" ;;
+  esac
+}
+
+# --- Same-runner A/B (scripts/ci-benchmark.sh pr) -----------------------------------------
+
+# resolve_base: print the base commit's full sha: $BASE_SHA, else $BASE_REF (or origin/$BASE_REF),
+# else the merge base of HEAD and origin/main (or main). Fails when none is in this clone.
+resolve_base() {
+  local ref
+  if [[ -n "${BASE_SHA:-}" ]]; then
+    git rev-parse -q --verify "$BASE_SHA^{commit}"
+    return
+  fi
+  if [[ -n "${BASE_REF:-}" ]]; then
+    for ref in "$BASE_REF" "origin/$BASE_REF"; do
+      git rev-parse -q --verify "$ref^{commit}" && return 0
+    done
+    return 1
+  fi
+  for ref in origin/main main; do
+    git merge-base HEAD "$ref" 2>/dev/null && return 0
+  done
+  return 1
+}
+
+# base_label: how the base was asked for, for messages.
+base_label() {
+  if [[ -n "${BASE_SHA:-}" ]]; then
+    echo "BASE_SHA=$BASE_SHA"
+  elif [[ -n "${BASE_REF:-}" ]]; then
+    echo "BASE_REF=$BASE_REF"
+  else
+    echo "the merge base of HEAD and origin/main (or main)"
+  fi
+}
+
+# apps_unchanged BASE: true when apps/ in the working tree equals apps/ at BASE (no tracked
+# change, no new untracked file), so the base side can reuse the head's app setup.
+apps_unchanged() {
+  git diff --quiet "$1" -- apps/ && [[ -z "$(git ls-files --others --exclude-standard -- apps/)" ]]
+}
+
+# abba_order ROUND: the sides of one round in the balanced order: odd rounds base then head,
+# even rounds head then base (ABBA per pair of rounds), so a drift in time cancels out.
+abba_order() {
+  if (($1 % 2 == 1)); then echo "base head"; else echo "head base"; fi
+}
+
+# seed_base_cache HEAD_CACHE BASE_CACHE WORKTREE BASE: give the base worktree's Rust build a
+# head start. Copies the head's cargo target into the base cache, then gives every file of
+# the base's apps/ that is the same as the head's the head's modification time: cargo
+# decides freshness by mtime, so only the crates whose sources differ (and what depends on
+# them) rebuild; a fresh checkout alone would rebuild every workspace crate.
+seed_base_cache() {
+  local head_cache=$1 base_cache=$2 wt=$3 base=$4 changed p
+  mkdir -p "$base_cache"
+  if [[ -d "$head_cache/cargo-target" ]]; then
+    cp -a --reflink=auto "$head_cache/cargo-target" "$base_cache/" 2>/dev/null \
+      || cp -a "$head_cache/cargo-target" "$base_cache/"
+  fi
+  changed=$(git diff --name-only "$base" -- apps/)
+  while IFS= read -r p; do
+    if [[ -f "$p" ]] && ! grep -qxF -- "$p" <<<"$changed"; then
+      touch -r "$p" "$wt/$p"
+    fi
+  done < <(git -C "$wt" ls-files -- apps/)
+}

@@ -1,17 +1,20 @@
-//! `scripts/ci-benchmark.sh` end to end, as the workflow runs it: `pr` with no baseline, `main`
-//! writing the baseline, `pr` checked against it, and a second `main` moving the old baseline
-//! to history. Output goes to a temporary RESULTS_DIR; the committed `results/` is untouched.
+//! `scripts/ci-benchmark.sh` end to end, as the workflow runs it: `main` writing the baseline,
+//! `pr` falling back to it when the base commit is not there, a second `main` moving the old
+//! baseline to history; and `pr` as a same-runner A/B of a base commit and a head in a
+//! throwaway clone. Output goes to temporary folders; the committed `results/` is untouched.
 
 use std::path::Path;
 use std::process::Command;
 
 use crate::helpers::{bin_path, repo, text, Tag};
 
-fn ci(tag: &Tag, mode: &str, results: &Path) -> (i32, String, String) {
+/// The script in `dir` (a checkout of this repository) with a short configuration; the
+/// harness is the test build's binary, so nothing compiles.
+fn ci_in(tag: &Tag, dir: &Path, mode: &str, results: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new("bash")
-        .arg(repo().join("scripts/ci-benchmark.sh"))
+        .arg(dir.join("scripts/ci-benchmark.sh"))
         .arg(mode)
-        .current_dir(repo())
+        .current_dir(dir)
         .env("BH_TEST_TAG", &tag.0)
         .env("BH", bin_path())
         .env("RESULTS_DIR", results)
@@ -24,10 +27,17 @@ fn ci(tag: &Tag, mode: &str, results: &Path) -> (i32, String, String) {
         .env("PROFILER", "auto")
         .env("BLOCKING", "true")
         .env_remove("BASELINE_DIR")
+        .env_remove("BASE_SHA")
+        .env_remove("BASE_REF")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let (o, e) = text(&out);
     (out.status.code().unwrap_or(-1), o, e)
+}
+
+fn ci(tag: &Tag, mode: &str, results: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
+    ci_in(tag, &repo(), mode, results, env)
 }
 
 fn commit_of(path: &Path) -> String {
@@ -35,21 +45,49 @@ fn commit_of(path: &Path) -> String {
     r["metadata"]["git_commit"].as_str().unwrap_or_default().to_string()
 }
 
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=ci-script test", "-c", "user.email=test@example.invalid"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", text(&out).1);
+    text(&out).0.trim().to_string()
+}
+
+/// The comment's first line after the marker is one verdict (✅, or ⚠️/❌ when this machine
+/// was noisy); BLOCKING=true exits 1 exactly when it is ❌.
+fn assert_verdict(md: &str, rc: i32, log: &str) {
+    let verdict = md.lines().nth(1).unwrap_or_default();
+    assert!(
+        ["## ✅ Benchmark:", "## ⚠️ Benchmark:", "## ❌ Benchmark:"].iter().any(|v| verdict.starts_with(v)),
+        "{md}"
+    );
+    assert_eq!(rc, if verdict.starts_with("## ❌") { 1 } else { 0 }, "{md}{log}");
+    assert!(md.contains("### `axum-baseline` · suite `baseline`"), "{md}");
+    for w in ["plaintext", "json-hello"] {
+        assert!(
+            ["✅", "⚠️", "❌"].iter().any(|v| md.contains(&format!("| {v} | {w} |"))),
+            "no verdict row for {w}: {md}"
+        );
+    }
+}
+
 #[test]
-fn the_ci_script_checks_prs_and_keeps_baselines_by_commit() {
+fn the_ci_script_keeps_baselines_by_commit_and_falls_back_to_them() {
     let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
     let results = dir.path().join("results");
     let comment = results.join("current/pr-comment.md");
     let baseline = results.join("baseline/axum-baseline/baseline.json");
 
-    // A PR before any baseline: measured, noted, not a failure.
-    let (rc, out, err) = ci(&tag, "pr", &results);
+    // main: the measurement becomes the baseline, with the commit it was measured at.
+    let (rc, out, err) = ci(&tag, "main", &results, &[]);
     assert_eq!(rc, 0, "{out}{err}");
-    assert!(results.join("current/axum-baseline/baseline.json").is_file());
-    let md = std::fs::read_to_string(&comment).unwrap();
-    assert!(md.starts_with("<!-- benchmark-harness -->\n## "), "{md}");
-    assert!(md.contains("No baseline at"), "{md}");
+    let commit = commit_of(&baseline);
+    assert_eq!(commit.len(), 40, "git_commit in {}", baseline.display());
+    assert!(results.join("baseline/axum-baseline/baseline.round2.json").is_file(), "both rounds kept");
     // The sampler (perf, picked by `auto`) ran in round 1 only: its flamegraphs are kept.
     let round = |n: &str| -> serde_json::Value {
         let p = results.join(format!("current/axum-baseline/baseline{n}.json"));
@@ -69,36 +107,28 @@ fn the_ci_script_checks_prs_and_keeps_baselines_by_commit() {
         .count();
     assert!(svgs > 0, "no flamegraph from round 1");
 
-    // main: the measurement becomes the baseline, with the commit it was measured at.
-    let (rc, out, err) = ci(&tag, "main", &results);
-    assert_eq!(rc, 0, "{out}{err}");
-    let commit = commit_of(&baseline);
-    assert_eq!(commit.len(), 40, "git_commit in {}", baseline.display());
-    assert!(results.join("baseline/axum-baseline/baseline.round2.json").is_file(), "both rounds kept");
-
-    // A PR against it: one verdict line (✅, or ⚠️/❌ if this machine was noisy), then the report.
-    let (rc, out, err) = ci(&tag, "pr", &results);
+    // A PR whose base commit is not in the clone: checked against the committed baseline, and
+    // the comment says loudly that this was not a same-runner comparison.
+    let missing = "0123456789abcdef0123456789abcdef01234567";
+    let (rc, out, err) = ci(&tag, "pr", &results, &[("BASE_SHA", missing), ("PROFILER", "none")]);
     let md = std::fs::read_to_string(&comment).unwrap();
-    let verdict = md.lines().nth(1).unwrap_or_default();
-    assert!(
-        ["## ✅ Benchmark:", "## ⚠️ Benchmark:", "## ❌ Benchmark:"].iter().any(|v| verdict.starts_with(v)),
-        "{md}"
-    );
-    assert!(md.contains("### `axum-baseline` · suite `baseline`") && md.contains("| plaintext |"), "{md}");
-    // BLOCKING=true: exit 1 exactly when the verdict is a regression.
-    assert_eq!(rc, if verdict.starts_with("## ❌") { 1 } else { 0 }, "{md}{out}{err}");
+    assert!(md.starts_with("<!-- benchmark-harness -->\n## "), "{md}");
+    assert!(md.contains("**Not a same-runner comparison**") && md.contains(missing), "{md}");
+    assert!(!md.contains("same-runner A/B"), "{md}");
+    assert_verdict(&md, rc, &format!("{out}{err}"));
     // Two rounds on each side: the significance gate applied (a p-value per workload).
     let check: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(results.join("current/axum-baseline/baseline.check.json")).unwrap(),
     )
     .unwrap();
+    assert_eq!(check["baseline"]["git_commit"], commit.as_str());
     for w in check["workloads"].as_array().unwrap() {
         assert!(w["p_value"].is_number() && w["significant"].is_boolean(), "{w}");
     }
 
     // main again: the old baseline moves to history under its commit.
     let first = std::fs::read_to_string(&baseline).unwrap();
-    let (rc, out, err) = ci(&tag, "main", &results);
+    let (rc, out, err) = ci(&tag, "main", &results, &[]);
     assert_eq!(rc, 0, "{out}{err}");
     let moved = results.join(format!("history/{commit}/axum-baseline/baseline.json"));
     assert_eq!(std::fs::read_to_string(&moved).unwrap(), first, "{}", moved.display());
@@ -109,10 +139,75 @@ fn the_ci_script_checks_prs_and_keeps_baselines_by_commit() {
 }
 
 #[test]
+fn the_ci_script_checks_a_pr_as_a_same_runner_ab_of_base_and_head() {
+    let tag = Tag::new();
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    // A throwaway clone whose head is a docs-only commit on top of this repository's HEAD (the
+    // base), carrying the working tree's scripts so that what is tested is what is here.
+    let clone = dir.path().join("repo");
+    let status = Command::new("git").args(["clone", "-q"]).arg(repo()).arg(&clone).status().unwrap();
+    assert!(status.success());
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(repo().join("scripts/."))
+        .arg(clone.join("scripts"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let doc = clone.join("docs/ci.md");
+    let mut text_of_doc = std::fs::read_to_string(&doc).unwrap();
+    text_of_doc.push_str("\nA docs-only change: the head of the A/B test.\n");
+    std::fs::write(&doc, text_of_doc).unwrap();
+    git(&clone, &["add", "-A", "docs", "scripts"]);
+    git(&clone, &["commit", "-q", "-m", "docs-only head"]);
+    let (base, head) = (git(&clone, &["rev-parse", "HEAD~1"]), git(&clone, &["rev-parse", "HEAD"]));
+
+    // apps/ is the same on both sides: the base side reuses the head's setup (an A/A run).
+    // APPS is this repository's own apps folder, already set up, so that nothing compiles; the
+    // clone's apps/ holds the same files.
+    let apps = repo().join("apps");
+    let env = [("BASE_SHA", base.as_str()), ("APPS", apps.to_str().unwrap()), ("PROFILER", "none")];
+    let (rc, out, err) = ci_in(&tag, &clone, "pr", &results, &env);
+    let md = std::fs::read_to_string(results.join("current/pr-comment.md")).unwrap_or_default();
+    assert!(md.starts_with("<!-- benchmark-harness -->\n## "), "{md}{out}{err}");
+    let line =
+        format!("same-runner A/B: base `{}` vs head `{}`, 2 rounds each, order ABBA", &base[..8], &head[..8]);
+    assert!(md.contains(&line), "{line}\n{md}");
+    assert!(md.contains("apps unchanged between base and head: an A/A run"), "{md}");
+    assert!(!md.contains("Not a same-runner comparison"), "{md}");
+    assert_verdict(&md, rc, &format!("{out}{err}"));
+
+    // check saw base rounds as the baseline and head rounds as the current result.
+    let check: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(results.join("current/axum-baseline/baseline.check.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(check["baseline"]["git_commit"], base.as_str(), "{check}");
+    assert_eq!(check["current"]["git_commit"], head.as_str(), "{check}");
+    assert!(results.join("current/base/axum-baseline/baseline.round2.json").is_file());
+    assert!(results.join("current/axum-baseline/baseline.round2.json").is_file());
+
+    // The order, from the log: round 1 base then head, round 2 head then base.
+    let measured: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("== profile axum-baseline / baseline round "))
+        .map(|l| if l.contains("/current/base/") { "base" } else { "head" })
+        .collect();
+    assert_eq!(measured, ["base", "head", "head", "base"], "{err}");
+
+    // The base worktree is gone, and nothing the script started is left running.
+    assert!(!results.join(".base").exists(), "base worktree folder left behind");
+    let worktrees = git(&clone, &["worktree", "list", "--porcelain"]);
+    assert_eq!(worktrees.lines().filter(|l| l.starts_with("worktree ")).count(), 1, "{worktrees}");
+    tag.assert_no_leftovers();
+}
+
+#[test]
 fn the_ci_script_rejects_an_unknown_mode() {
     let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
-    let (rc, _, err) = ci(&tag, "nightly", dir.path());
+    let (rc, _, err) = ci(&tag, "nightly", dir.path(), &[]);
     assert_eq!(rc, 2, "{err}");
     assert!(err.contains("usage:"), "{err}");
 }
