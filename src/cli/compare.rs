@@ -18,10 +18,16 @@ pub struct CompareArgs {
     /// The apps to compare, by name (found under --apps), comma-separated.
     #[arg(long, value_delimiter = ',', required = true, value_name = "A,B[,C…]")]
     pub frameworks: Vec<String>,
-    /// Rounds of measurements (the minimum with --target-precision).
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    /// Rounds of measurements (the minimum with --target-precision). Each round starts
+    /// every server afresh, so rounds are independent samples.
+    #[arg(long, default_value_t = 5, value_name = "N")]
     pub rounds: u32,
-    /// Significance level of the tests (after Holm–Bonferroni adjustment).
+    /// Keep each server running across rounds (paused with SIGSTOP while the others are
+    /// measured) instead of a fresh start per round: for slow-starting apps. Rounds then
+    /// share per-process effects (memory layout, JIT, hash seeds), so intervals are narrower than they should be.
+    #[arg(long)]
+    pub reuse_servers: bool,
+    /// Significance level of the tests (Holm within a workload, Benjamini–Bogomolov across workloads).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
     /// Differences below this percentage are "no meaningful difference".
@@ -141,6 +147,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
         target_precision: args.target_precision,
         alpha: args.alpha,
         noise_floor: args.noise,
+        reuse_servers: args.reuse_servers,
         verify: !args.load.no_verify,
         repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
     };

@@ -1,14 +1,17 @@
-//! Verdicts from per-round samples: Welch per pair, Holm across the run, winners, summary.
+//! Verdicts from per-round samples: per workload, Welch's t-test on the log scale for each
+//! pair, the Benjamini–Bogomolov procedure across workloads (Holm inside each), winners;
+//! then the gated overall and category verdicts (`groups`).
 //!
 //! Pure: reads and fills the result types only, so it can run again on saved results.
 
-use crate::stats::round_to;
 use std::collections::BTreeMap;
 
 use crate::schema::{
     CompareSummary, CompareWorkload, Comparison, Interval, LatencyRatio, Significance, WorkloadStatus,
 };
-use crate::stats;
+use crate::stats::{self, round_to};
+
+use super::groups;
 
 /// Options of the analysis.
 #[derive(Debug, Clone, Copy)]
@@ -20,93 +23,127 @@ pub struct Settings {
     pub confidence: f64,
 }
 
-fn key(a: &str, b: &str) -> String {
+pub(crate) fn key(a: &str, b: &str) -> String {
     format!("{a}_vs_{b}")
 }
 
-/// True when every framework in `active` has an ok result with samples on this workload.
-fn rankable(w: &CompareWorkload, active: &[String]) -> bool {
-    active.len() >= 2
-        && active.iter().all(|f| {
-            w.results
-                .iter()
-                .any(|r| &r.framework == f && r.status == WorkloadStatus::Ok && !r.samples.is_empty())
+/// The test named in `Significance.test`.
+pub const TEST: &str = "welch_t_log";
+
+/// Why `f` cannot be ranked on `w`, or `None` when it can: it must have an ok result with
+/// samples, and the load generator must not have been the bottleneck of any round (then
+/// the figure is the generator's limit, not the framework's).
+fn unrankable(w: &CompareWorkload, f: &str) -> Option<String> {
+    let Some(r) = w.results.iter().find(|r| r.framework == f) else {
+        return Some("not measured".into());
+    };
+    if r.status != WorkloadStatus::Ok || r.samples.is_empty() {
+        let status = format!("{:?}", r.status).to_lowercase();
+        return Some(match &r.reason {
+            Some(why) => format!("{status}: {why}"),
+            None => status,
+        });
+    }
+    let bound: Vec<String> = r
+        .rounds
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.load.generator_bound)
+        .map(|(i, m)| match m.load.generator_cpu_percent {
+            Some(p) => format!("round {} at {p:.0} % CPU", i + 1),
+            None => format!("round {}", i + 1),
         })
+        .collect();
+    (!bound.is_empty()).then(|| {
+        format!(
+            "load generator saturated ({}): the figure is the generator's limit, not {f}'s; \
+             give the generator more cores (--loadgen-cpus) or fewer threads to the server",
+            bound.join(", ")
+        )
+    })
 }
 
 /// Fill `comparison` (or `unranked_because`) of every workload and return the run summary.
 /// `active` are the frameworks that set up and started.
 pub fn analyze(workloads: &mut [&mut CompareWorkload], active: &[String], s: Settings) -> CompareSummary {
-    // First pass: raw tests per ranked workload; remember where each p-value goes.
-    let mut raw: Vec<(usize, String, f64)> = Vec::new();
-    for (i, w) in workloads.iter_mut().enumerate() {
+    let mut families: Vec<Vec<f64>> = Vec::with_capacity(workloads.len());
+    let mut family_keys: Vec<Vec<String>> = Vec::with_capacity(workloads.len());
+    for w in workloads.iter_mut() {
         w.unranked_because.clear();
-        if !rankable(w, active) {
-            w.comparison = None;
-            for f in active {
-                match w.results.iter().find(|r| &r.framework == f) {
-                    Some(r) if r.status == WorkloadStatus::Ok && !r.samples.is_empty() => {}
-                    Some(r) => {
-                        let why =
-                            r.reason.clone().unwrap_or_else(|| format!("{:?}", r.status).to_lowercase());
-                        w.unranked_because.insert(f.clone(), why);
-                    }
-                    None => {
-                        w.unranked_because.insert(f.clone(), "not measured".into());
-                    }
+        let mut ranked: Vec<String> = Vec::new();
+        for f in active {
+            match unrankable(w, f) {
+                Some(why) => {
+                    w.unranked_because.insert(f.clone(), why);
                 }
+                None => ranked.push(f.clone()),
             }
-            if active.len() < 2 && w.unranked_because.is_empty() {
+        }
+        // A workload is ranked only when every framework can be: a verdict among the rest
+        // would rank the others on a different set of workloads than the overall verdict.
+        if ranked.len() < 2 || ranked.len() < active.len() {
+            w.comparison = None;
+            if w.unranked_because.is_empty() {
                 w.unranked_because.insert("-".into(), "fewer than two frameworks to compare".into());
             }
+            families.push(Vec::new());
+            family_keys.push(Vec::new());
             continue;
         }
-        let comparison = compare_one(w, active, s);
-        for (k, sig) in &comparison.statistical_significance {
-            if let Some(p) = sig.p_value {
-                raw.push((i, k.clone(), p));
-            }
-        }
+        let comparison = compare_one(w, &ranked, s);
+        let (keys, ps): (Vec<String>, Vec<f64>) = comparison
+            .statistical_significance
+            .iter()
+            .filter_map(|(k, sig)| sig.p_value.map(|p| (k.clone(), p)))
+            .unzip();
+        families.push(ps);
+        family_keys.push(keys);
         w.comparison = Some(comparison);
     }
-    // Holm across every test of the run, then verdicts and winners.
-    let adjusted = stats::holm(&raw.iter().map(|r| r.2).collect::<Vec<_>>());
-    for ((i, k, _), adj) in raw.iter().zip(adjusted) {
-        if let Some(c) = workloads[*i].comparison.as_mut() {
-            if let Some(sig) = c.statistical_significance.get_mut(k) {
-                sig.adjusted_p_value = Some(adj);
-            }
-        }
-    }
-    for w in workloads.iter_mut() {
+    let adjusted = stats::bogomolov(&families, s.alpha);
+    for (i, w) in workloads.iter_mut().enumerate() {
         if let Some(c) = w.comparison.as_mut() {
+            for (k, adj) in family_keys[i].iter().zip(&adjusted[i]) {
+                if let Some(sig) = c.statistical_significance.get_mut(k) {
+                    sig.adjusted_p_value = Some(*adj);
+                }
+            }
             settle(c, s);
         }
     }
-    summarize(workloads, active)
+    groups::summarize(workloads, active, s)
 }
 
-/// Ratios, tests and latency ratios of one ranked workload (verdicts come after Holm).
-fn compare_one(w: &CompareWorkload, active: &[String], s: Settings) -> Comparison {
+/// The centre of a framework's rounds: the geometric mean, or the arithmetic mean when a
+/// round is zero (a framework that served nothing in a round still ranks last).
+fn centre(x: &[f64]) -> f64 {
+    stats::geometric_mean(x).unwrap_or_else(|| stats::mean_or_zero(x))
+}
+
+/// Ratios, tests and latency ratios of one ranked workload (verdicts come after the adjustment).
+fn compare_one(w: &CompareWorkload, ranked: &[String], s: Settings) -> Comparison {
     let samples: BTreeMap<&str, &[f64]> = w
         .results
         .iter()
-        .filter(|r| active.contains(&r.framework))
+        .filter(|r| ranked.contains(&r.framework))
         .map(|r| (r.framework.as_str(), r.samples.as_slice()))
         .collect();
-    let means: BTreeMap<&str, f64> = samples.iter().map(|(f, x)| (*f, stats::mean_or_zero(x))).collect();
+    let centres: BTreeMap<&str, f64> = samples.iter().map(|(f, x)| (*f, centre(x))).collect();
     let fastest =
-        means.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(f, _)| f.to_string()).unwrap_or_default();
+        centres.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(f, _)| f.to_string()).unwrap_or_default();
     let mut performance_ratios = BTreeMap::new();
     let mut statistical_significance = BTreeMap::new();
     let mut latency_ratios = BTreeMap::new();
     let lat = |f: &str| w.results.iter().find(|r| r.framework == f).and_then(|r| r.latency.as_ref());
-    for a in active {
-        for b in active {
+    for a in ranked {
+        for b in ranked {
             if a == b {
                 continue;
             }
-            performance_ratios.insert(key(a, b), round_to(means[a.as_str()] / means[b.as_str()], 4));
+            let (ca, cb) = (centres[a.as_str()], centres[b.as_str()]);
+            if cb > 0.0 {
+                performance_ratios.insert(key(a, b), round_to(ca / cb, 4));
+            }
             let (la, lb) = (lat(a), lat(b));
             let r = |x: Option<f64>, y: Option<f64>| match (x, y) {
                 (Some(x), Some(y)) if y > 0.0 => Some(round_to(x / y, 4)),
@@ -120,39 +157,44 @@ fn compare_one(w: &CompareWorkload, active: &[String], s: Settings) -> Compariso
                 },
             );
             // One test per unordered pair, named faster-first.
-            if means[a.as_str()] > means[b.as_str()] || (means[a.as_str()] == means[b.as_str()] && a < b) {
-                let (xa, xb) = (samples[a.as_str()], samples[b.as_str()]);
-                statistical_significance.insert(key(a, b), test(xa, xb, s));
+            if ca > cb || (ca == cb && a < b) {
+                statistical_significance.insert(key(a, b), test(samples[a.as_str()], samples[b.as_str()], s));
             }
         }
     }
     Comparison { winner: None, fastest, performance_ratios, statistical_significance, latency_ratios }
 }
 
+fn interval((low, high): (f64, f64), places: i32) -> Interval {
+    Interval { low: round_to(low, places), high: round_to(high, places) }
+}
+
+/// Welch's t-test on the logs of `a` and `b`, with the raw-scale estimates beside it.
 fn test(a: &[f64], b: &[f64], s: Settings) -> Significance {
-    let welch = stats::welch(a, b, s.confidence);
+    let log = stats::log_ratio(a, b, s.confidence);
+    let raw = stats::welch(a, b, s.confidence);
+    let ok = log.as_ref().ok();
     Significance {
-        p_value: welch.as_ref().map(|w| w.p_value),
+        p_value: ok.map(|l| l.p_value),
         adjusted_p_value: None,
         significant: false,
         meaningful: false,
-        test: "welch_t".into(),
-        degrees_of_freedom: welch.as_ref().map(|w| round_to(w.df, 3)),
-        confidence_interval: welch
-            .as_ref()
-            .map(|w| Interval { low: round_to(w.ci.0, 2), high: round_to(w.ci.1, 2) }),
-        ratio_confidence_interval: stats::fieller_ratio_ci(a, b, s.confidence)
-            .map(|(low, high)| Interval { low: round_to(low, 4), high: round_to(high, 4) }),
+        test: TEST.into(),
+        degrees_of_freedom: ok.map(|l| round_to(l.df, 3)),
+        confidence_interval: raw.as_ref().map(|w| interval(w.ci, 2)),
+        ratio_confidence_interval: ok.map(|l| interval(l.ci, 4)),
         effect_size: stats::hedges_g(a, b).map(|g| round_to(g, 3)),
+        ratio: ok.map(|l| round_to(l.ratio, 4)),
+        reason: log.err().map(|e| e.reason().to_string()),
         verdict: String::new(),
     }
 }
 
-fn pct(ratio: f64) -> f64 {
+pub(crate) fn pct(ratio: f64) -> f64 {
     (ratio - 1.0) * 100.0
 }
 
-fn fmt_p(p: f64) -> String {
+pub(crate) fn fmt_p(p: f64) -> String {
     if p < 0.0001 {
         "< 0.0001".into()
     } else {
@@ -163,23 +205,33 @@ fn fmt_p(p: f64) -> String {
 /// Significance, meaning and verdict text of each test; the workload's winner.
 fn settle(c: &mut Comparison, s: Settings) {
     for (k, sig) in c.statistical_significance.iter_mut() {
-        let ratio = c.performance_ratios.get(k).copied().unwrap_or(1.0);
+        let ratio = sig.ratio.or_else(|| c.performance_ratios.get(k).copied()).unwrap_or(1.0);
         let (a, b) = k.split_once("_vs_").unwrap_or((k, ""));
         let diff = pct(ratio);
-        sig.significant = sig.adjusted_p_value.is_some_and(|p| p < s.alpha);
+        sig.significant = sig.adjusted_p_value.is_some_and(|p| p <= s.alpha);
         sig.meaningful = sig.significant && diff.abs() >= s.noise_floor;
+        let ci = sig
+            .ratio_confidence_interval
+            .map(|i| format!(", {:.0} % CI {:.2}×–{:.2}×", s.confidence * 100.0, i.low, i.high))
+            .unwrap_or_default();
         sig.verdict = match (sig.p_value, sig.adjusted_p_value) {
-            (Some(p), Some(adj)) if sig.meaningful => {
-                format!("{a} is {diff:.1} % faster than {b} (p {}, adjusted p {})", fmt_p(p), fmt_p(adj))
-            }
+            (Some(p), Some(adj)) if sig.meaningful => format!(
+                "{a} is {diff:.1} % faster than {b} ({ratio:.2}×{ci}; p {}, adjusted p {})",
+                fmt_p(p),
+                fmt_p(adj)
+            ),
             (Some(_), Some(_)) if sig.significant => format!(
                 "no meaningful difference: {a} is {diff:.1} % faster, below the {:.0} % noise floor",
                 s.noise_floor
             ),
-            (Some(p), Some(adj)) => {
-                format!("no significant difference ({diff:.1} %, p {}, adjusted p {})", fmt_p(p), fmt_p(adj))
+            (Some(p), Some(adj)) => format!(
+                "no significant difference ({diff:.1} %{ci}; p {}, adjusted p {})",
+                fmt_p(p),
+                fmt_p(adj)
+            ),
+            _ => {
+                format!("not tested: {}", sig.reason.as_deref().unwrap_or("needs at least 2 rounds of each"))
             }
-            _ => "not tested: needs at least 2 rounds of each framework".into(),
         };
     }
     let fastest = c.fastest.clone();
@@ -191,80 +243,17 @@ fn settle(c: &mut Comparison, s: Settings) {
     c.winner = beats_all.then_some(fastest);
 }
 
-/// Geometric means, workloads won, category winners.
-fn summarize(workloads: &[&mut CompareWorkload], active: &[String]) -> CompareSummary {
-    let ranked: Vec<&Comparison> = workloads.iter().filter_map(|w| w.comparison.as_ref()).collect();
-    let mut out = CompareSummary {
-        ranked_workloads: ranked.len() as u32,
-        unranked_workloads: (workloads.len() - ranked.len()) as u32,
-        ties: ranked.iter().filter(|c| c.winner.is_none()).count() as u32,
-        ..CompareSummary::default()
-    };
-    for f in active {
-        out.workloads_won.insert(f.clone(), 0);
-    }
-    for c in &ranked {
-        if let Some(w) = &c.winner {
-            *out.workloads_won.entry(w.clone()).or_default() += 1;
-        }
-    }
-    for a in active {
-        for b in active {
-            if a != b {
-                let ratios: Vec<f64> =
-                    ranked.iter().filter_map(|c| c.performance_ratios.get(&key(a, b)).copied()).collect();
-                if let Some(g) = stats::geometric_mean(&ratios) {
-                    out.geometric_mean_ratios.insert(key(a, b), round_to(g, 4));
-                }
-            }
-        }
-    }
-    // Score: geometric mean of each framework's throughput relative to the best, per workload.
-    let score = |f: &str, pick: &dyn Fn(&CompareWorkload) -> bool| -> Option<f64> {
-        let rel: Vec<f64> = workloads
-            .iter()
-            .filter(|w| w.comparison.is_some() && pick(w))
-            .filter_map(|w| {
-                let c = w.comparison.as_ref()?;
-                c.performance_ratios.get(&key(f, &c.fastest)).copied().or((f == c.fastest).then_some(1.0))
-            })
-            .collect();
-        stats::geometric_mean(&rel)
-    };
-    let mut scores: Vec<(String, f64)> =
-        active.iter().filter_map(|f| score(f, &|_| true).map(|s| (f.clone(), s))).collect();
-    scores.sort_by(|a, b| b.1.total_cmp(&a.1));
-    if let Some((best, s1)) = scores.first() {
-        out.overall_winner = Some(best.clone());
-        out.avg_performance_gain = scores.get(1).map(|(_, s2)| round_to((s1 / s2 - 1.0) * 100.0, 2));
-    }
-    let mut categories: Vec<&str> =
-        workloads.iter().filter(|w| w.comparison.is_some()).map(|w| w.category.as_str()).collect();
-    categories.sort_unstable();
-    categories.dedup();
-    for cat in categories {
-        let best = active
-            .iter()
-            .filter_map(|f| score(f, &|w: &CompareWorkload| w.category == cat).map(|s| (f, s)))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((f, _)) = best {
-            out.category_winners.insert(cat.to_string(), f.clone());
-        }
-    }
-    out
-}
-
 /// Widest half-width (percent of the ratio) of the ranked workloads' ratio CIs; `None`
 /// when any CI is missing. With `settled_ok`, pairs already significant do not count.
 pub fn precision(workloads: &[CompareWorkload], settled_ok: bool) -> Option<f64> {
     let mut widest: f64 = 0.0;
     for c in workloads.iter().filter_map(|w| w.comparison.as_ref()) {
-        for (k, sig) in &c.statistical_significance {
+        for sig in c.statistical_significance.values() {
             if settled_ok && sig.significant {
                 continue;
             }
             let ci = sig.ratio_confidence_interval?;
-            let ratio = c.performance_ratios.get(k).copied().unwrap_or(1.0);
+            let ratio = sig.ratio.unwrap_or(1.0);
             widest = widest.max((ci.high - ci.low) / 2.0 / ratio * 100.0);
         }
     }

@@ -5,6 +5,7 @@
 
 mod aggregate;
 pub mod analysis;
+mod groups;
 mod runner;
 
 pub use aggregate::{framework_result, Collected};

@@ -1,5 +1,8 @@
-//! The compare runner: parallel setup, every server started, every answer verified, then
-//! rounds with a rotated order, one load at a time.
+//! The compare runner: parallel setup, every server started once and every answer
+//! verified, then rounds. A round measures the frameworks one after another in a rotated
+//! order; each framework's turn starts its server afresh (or resumes the paused one with
+//! `reuse_servers`), measures every workload, and stops (or pauses) it again, so only one
+//! server runs while a load is applied and rounds are independent samples.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -37,6 +40,8 @@ pub struct ComparePlan {
     pub target_precision: Option<f64>,
     pub alpha: f64,
     pub noise_floor: f64,
+    /// Keep servers across rounds (paused while idle) instead of a fresh start per round.
+    pub reuse_servers: bool,
     pub verify: bool,
     pub repo_dir: PathBuf,
 }
@@ -150,6 +155,16 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
         contenders.iter().filter(|c| c.session.is_some()).map(|c| c.app.name().to_string()).collect();
     let settings = Settings { alpha: plan.alpha, noise_floor: plan.noise_floor, confidence: 0.95 };
     let max_rounds = plan.max_rounds.unwrap_or(plan.rounds).max(plan.rounds);
+    // Only the server being measured runs: stop (or freeze) every one now.
+    for c in contenders.iter_mut() {
+        if let Some(s) = c.session.as_mut() {
+            if plan.reuse_servers {
+                s.pause();
+            } else {
+                s.stop_server();
+            }
+        }
+    }
     let mut round_orders = Vec::new();
     let mut completed = 0u32;
     'rounds: for round in 0..max_rounds as usize {
@@ -160,29 +175,13 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
             index: round,
             total: max_rounds as usize,
         });
-        for (i, w) in plan.workloads.iter().enumerate() {
-            for name in rotation(&active, round + i) {
-                if stop.load(Ordering::SeqCst) {
-                    break 'rounds;
-                }
-                let Some(c) = contenders.iter_mut().find(|c| c.app.name() == name) else { continue };
-                let (Some(session), Some(check)) = (c.session.as_mut(), c.checks[i].clone()) else {
-                    continue;
-                };
-                if c.collected[i].status != WorkloadStatus::Ok {
-                    continue;
-                }
-                let label = Workload { name: format!("{} / {name}", w.name), ..w.clone() };
-                if let Err(reason) = ensure_running(session, &w.name) {
-                    c.collected[i].fail(WorkloadStatus::Failed, reason);
-                    continue;
-                }
-                let out = measure_load(session, &label, check, &plan.load, progress, stop);
-                match (out.status, out.results) {
-                    (WorkloadStatus::Ok, Some(m)) => c.collected[i].push(m, out.latency),
-                    (WorkloadStatus::Skipped, _) => break 'rounds,
-                    (status, _) => c.collected[i].fail(status, out.reason.unwrap_or_default()),
-                }
+        for name in &order {
+            if stop.load(Ordering::SeqCst) {
+                break 'rounds;
+            }
+            let Some(c) = contenders.iter_mut().find(|c| c.app.name() == name) else { continue };
+            if turn(c, plan, round, progress, stop) == Turn::Stopped {
+                break 'rounds;
             }
         }
         completed += 1;
@@ -190,7 +189,9 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
             let Some(target) = plan.target_precision else { break };
             let so_far = assemble(plan, &contenders, &active, settings, completed, round_orders.clone(), 0.0);
             let ranked: Vec<CompareWorkload> = so_far.suites.into_iter().flat_map(|s| s.workloads).collect();
-            if precision(&ranked, true).is_some_and(|p| p <= target) {
+            // Precision only, never significance: stopping when a test comes out significant
+            // would be optional stopping and inflate false wins.
+            if precision(&ranked, false).is_some_and(|p| p <= target) {
                 break;
             }
         }
@@ -212,6 +213,69 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
         progress.event(&Event::Interrupted);
     }
     result
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Turn {
+    Done,
+    Stopped,
+}
+
+/// One framework's turn in a round: bring its server up, measure every workload it still
+/// passes, take the server down again.
+fn turn(
+    c: &mut Contender,
+    plan: &ComparePlan,
+    round: usize,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) -> Turn {
+    let Contender { app, session, checks, collected, .. } = c;
+    let Some(session) = session.as_mut() else { return Turn::Done };
+    if collected.iter().all(|c| c.status != WorkloadStatus::Ok) {
+        return Turn::Done;
+    }
+    if plan.reuse_servers {
+        session.resume();
+    } else if let Err(e) = session.ensure_started() {
+        let reason = format!("round {}: the server did not start: {e}", round + 1);
+        progress.event(&Event::Failed { workload: format!("(app {})", app.name()), reason: reason.clone() });
+        for col in collected.iter_mut().filter(|c| c.status == WorkloadStatus::Ok) {
+            col.fail(WorkloadStatus::Failed, reason.clone());
+        }
+        return Turn::Done;
+    }
+    let mut outcome = Turn::Done;
+    for (i, w) in plan.workloads.iter().enumerate() {
+        if stop.load(Ordering::SeqCst) {
+            outcome = Turn::Stopped;
+            break;
+        }
+        let Some(check) = checks[i].clone() else { continue };
+        if collected[i].status != WorkloadStatus::Ok {
+            continue;
+        }
+        let label = Workload { name: format!("{} / {}", w.name, app.name()), ..w.clone() };
+        if let Err(reason) = ensure_running(session, &w.name) {
+            collected[i].fail(WorkloadStatus::Failed, reason);
+            continue;
+        }
+        let out = measure_load(session, &label, check, &plan.load, progress, stop);
+        match (out.status, out.results) {
+            (WorkloadStatus::Ok, Some(m)) => collected[i].push(m, out.latency),
+            (WorkloadStatus::Skipped, _) => {
+                outcome = Turn::Stopped;
+                break;
+            }
+            (status, _) => collected[i].fail(status, out.reason.unwrap_or_default()),
+        }
+    }
+    if plan.reuse_servers {
+        session.pause();
+    } else {
+        session.stop_server();
+    }
+    outcome
 }
 
 /// Build the result (and its analysis) from what was collected so far.

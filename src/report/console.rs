@@ -186,14 +186,15 @@ pub fn compare_table(r: &CompareResult) -> String {
     }
     let s = &r.summary;
     out.push('\n');
-    match &s.overall_winner {
-        Some(w) => {
+    let (words, has_winner) = super::view::overall_words(r);
+    match (&s.overall_winner, has_winner) {
+        (Some(w), true) => {
             out.push_str(&format!("overall winner: {w}"));
             if let Some(g) = s.avg_performance_gain {
-                out.push_str(&format!(", {g:.1}% faster than the runner-up (geometric mean)"));
+                out.push_str(&format!(", {g:.1}% faster than the runner-up (geometric mean, significant)"));
             }
         }
-        None => out.push_str("no overall winner"),
+        _ => out.push_str(&words),
     }
     out.push_str(&format!(
         "; {} ranked workloads, {} won, {} tie{}, {} unranked\n",
@@ -203,6 +204,14 @@ pub fn compare_table(r: &CompareResult) -> String {
         if s.ties == 1 { "" } else { "s" },
         s.unranked_workloads
     ));
+    if !s.categories.is_empty() {
+        let cats: Vec<String> = s
+            .categories
+            .iter()
+            .map(|(c, v)| format!("{c}: {}", v.winner.as_deref().unwrap_or("no winner")))
+            .collect();
+        out.push_str(&format!("categories: {}\n", cats.join(", ")));
+    }
     if !r.complete {
         out.push_str(&format!(
             "incomplete: interrupted after {} of {} rounds\n",

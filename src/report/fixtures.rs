@@ -159,54 +159,6 @@ fn invalid(framework: &str, reason: &str) -> FrameworkResult {
     }
 }
 
-/// (A, B, p, adjusted p, ratio CI low/high, Hedges' g, verdict)
-type Test<'a> = (&'a str, &'a str, f64, f64, (f64, f64), f64, &'a str);
-
-fn comparison(results: &[FrameworkResult], winner: Option<&str>, tests: &[Test], floor: f64) -> Comparison {
-    let rps = |r: &FrameworkResult| r.throughput.as_ref().map_or(0.0, |t| t.requests_per_sec);
-    let fastest = results.iter().max_by(|a, b| rps(a).total_cmp(&rps(b))).unwrap();
-    let mut performance_ratios = BTreeMap::new();
-    let mut latency_ratios = BTreeMap::new();
-    for a in results {
-        for b in results.iter().filter(|b| b.framework != a.framework) {
-            let key = format!("{}_vs_{}", a.framework, b.framework);
-            performance_ratios.insert(key.clone(), (rps(a) / rps(b) * 1e4).round() / 1e4);
-            let (la, lb) = (a.latency.as_ref().unwrap(), b.latency.as_ref().unwrap());
-            let r = |x: f64, y: f64| Some((x / y * 1e4).round() / 1e4);
-            latency_ratios.insert(
-                key,
-                LatencyRatio { p50_ratio: r(la.median_ms, lb.median_ms), p99_ratio: r(la.p99_ms, lb.p99_ms) },
-            );
-        }
-    }
-    let statistical_significance = tests
-        .iter()
-        .map(|&(a, b, p, adj, (lo, hi), g, verdict)| {
-            let diff = performance_ratios[&format!("{a}_vs_{b}")] - 1.0;
-            let sig = Significance {
-                p_value: Some(p),
-                adjusted_p_value: Some(adj),
-                significant: adj < 0.05,
-                meaningful: adj < 0.05 && diff * 100.0 >= floor,
-                test: "welch_t".into(),
-                degrees_of_freedom: Some(7.4),
-                confidence_interval: None,
-                ratio_confidence_interval: Some(Interval { low: lo, high: hi }),
-                effect_size: Some(g),
-                verdict: verdict.into(),
-            };
-            (format!("{a}_vs_{b}"), sig)
-        })
-        .collect();
-    Comparison {
-        winner: winner.map(Into::into),
-        fastest: fastest.framework.clone(),
-        performance_ratios,
-        statistical_significance,
-        latency_ratios,
-    }
-}
-
 fn workload(name: &str, category: &str, size: u64, method: &str, path: &str) -> CompareWorkload {
     CompareWorkload {
         name: name.into(),
@@ -231,55 +183,24 @@ pub fn compare3() -> CompareResult {
         measured(fa, &[12010.0, 11870.0, 12240.0, 12090.0, 11960.0], 5.12, 11.8, 99.0, 61.5),
         measured(fy, &[41230.0, 40880.0, 41510.0, 40970.0, 41350.0], 1.49, 4.32, 98.0, 72.4),
     ];
-    small.comparison = Some(comparison(
-        &small.results,
-        Some(ax),
-        &[
-            (ax, fy, 0.000002, 0.000018, (2.36, 2.41), 61.2, "axum-baseline is 138.5 % faster (p < 0.001)"),
-            (ax, fa, 0.000001, 0.000011, (8.09, 8.24), 140.3, "axum-baseline is 716.2 % faster (p < 0.001)"),
-            (fy, fa, 0.000003, 0.000024, (3.38, 3.46), 90.8, "fastify is 242.0 % faster (p < 0.001)"),
-        ],
-        2.0,
-    ));
     let mut large = workload("large-json", "json", 65536, "POST", "/json/large");
     large.results = vec![
         measured(ax, &[5210.0, 5020.0, 5400.0, 4900.0, 5300.0], 11.9, 32.5, 97.0, 21.7),
         measured(fa, &[2110.0, 2060.0, 2150.0, 2090.0, 2120.0], 29.8, 71.2, 99.0, 88.1),
         measured(fy, &[5350.0, 5180.0, 5420.0, 5090.0, 5260.0], 12.1, 30.9, 98.0, 95.3),
     ];
-    large.comparison = Some(comparison(
-        &large.results,
-        None,
-        &[
-            (fy, ax, 0.412, 1.0, (0.96, 1.07), 0.48, "no significant difference (p = 0.412)"),
-            (fy, fa, 0.000004, 0.000028, (2.44, 2.56), 28.4, "fastify is 150.0 % faster (p < 0.001)"),
-            (ax, fa, 0.000006, 0.000036, (2.36, 2.54), 16.9, "axum-baseline is 145.2 % faster (p < 0.001)"),
-        ],
-        2.0,
-    ));
     let mut params = workload("path-params", "routing", 0, "GET", "/users/{id}");
     params.results = vec![
         measured(ax, &[120400.0, 119800.0, 121100.0, 120900.0, 119600.0], 0.47, 1.52, 95.0, 13.9),
         measured(fa, &[15020.0, 14890.0, 15210.0, 15110.0, 14970.0], 4.09, 9.7, 99.0, 60.8),
         measured(fy, &[55120.0, 54630.0, 55480.0, 54970.0, 55300.0], 1.11, 3.28, 97.0, 70.1),
     ];
-    params.comparison = Some(comparison(
-        &params.results,
-        Some(ax),
-        &[
-            (ax, fy, 0.000001, 0.000008, (2.17, 2.21), 70.4, "axum-baseline is 118.8 % faster (p < 0.001)"),
-            (ax, fa, 0.000001, 0.000007, (7.95, 8.10), 152.6, "axum-baseline is 700.9 % faster (p < 0.001)"),
-            (fy, fa, 0.000002, 0.000016, (3.63, 3.70), 101.7, "fastify is 266.4 % faster (p < 0.001)"),
-        ],
-        2.0,
-    ));
     let mut deep = workload("deep-route", "routing", 0, "GET", "/a/b/c/d/e/f");
     deep.results = vec![
         measured(ax, &[118200.0, 117900.0, 118800.0, 118500.0, 117700.0], 0.49, 1.58, 95.0, 14.0),
         invalid(fa, INVALID_REASON),
         measured(fy, &[53900.0, 53420.0, 54210.0, 53780.0, 54050.0], 1.14, 3.37, 97.0, 70.3),
     ];
-    deep.unranked_because.insert(fa.into(), format!("invalid: {INVALID_REASON}"));
 
     let mut result = CompareResult {
         mode: Mode::Compare,
@@ -311,7 +232,12 @@ pub fn compare3() -> CompareResult {
         summary: CompareSummary::default(),
         notes: vec!["deep-route: fastapi answered 404; the workload is shown but not ranked".into()],
     };
-    result.summary = summary(&result, 812.4);
+    let active: Vec<String> = [ax, fa, fy].iter().map(|s| s.to_string()).collect();
+    let settings = crate::compare::Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95 };
+    let mut refs: Vec<&mut CompareWorkload> =
+        result.suites.iter_mut().flat_map(|s| s.workloads.iter_mut()).collect();
+    result.summary = crate::compare::analyze(&mut refs, &active, settings);
+    result.summary.total_duration_secs = 812.4;
     result
 }
 
@@ -325,53 +251,6 @@ fn framework(name: &str, version: &str, language: &str, runtime: &str) -> Framew
         status: WorkloadStatus::Ok,
         reason: None,
     }
-}
-
-/// The summary as the compare command computes it: geometric means over ranked workloads.
-fn summary(r: &CompareResult, duration: f64) -> CompareSummary {
-    let ranked: Vec<&CompareWorkload> =
-        r.suites.iter().flat_map(|s| &s.workloads).filter(|w| w.comparison.is_some()).collect();
-    let names: Vec<&str> = r.frameworks.iter().map(|f| f.name.as_str()).collect();
-    let geo = |ws: &[&CompareWorkload], key: &str| {
-        let logs: Vec<f64> =
-            ws.iter().map(|w| w.comparison.as_ref().unwrap().performance_ratios[key].ln()).collect();
-        ((logs.iter().sum::<f64>() / logs.len() as f64).exp() * 1e4).round() / 1e4
-    };
-    let mut s = CompareSummary::default();
-    for a in &names {
-        for b in names.iter().filter(|b| *b != a) {
-            let key = format!("{a}_vs_{b}");
-            s.geometric_mean_ratios.insert(key.clone(), geo(&ranked, &key));
-        }
-        let won = ranked.iter().filter(|w| w.comparison.as_ref().unwrap().winner.as_deref() == Some(a));
-        s.workloads_won.insert(a.to_string(), won.count() as u32);
-    }
-    let beats_all = |ws: &[&CompareWorkload], a: &str| {
-        names.iter().filter(|b| **b != a).all(|b| geo(ws, &format!("{a}_vs_{b}")) >= 1.0)
-    };
-    s.overall_winner = names.iter().find(|a| beats_all(&ranked, a)).map(|a| a.to_string());
-    if let Some(w) = &s.overall_winner {
-        let runner_up = names
-            .iter()
-            .filter(|n| *n != w)
-            .map(|n| s.geometric_mean_ratios[&format!("{w}_vs_{n}")])
-            .fold(f64::INFINITY, f64::min);
-        s.avg_performance_gain = Some(((runner_up - 1.0) * 1000.0).round() / 10.0);
-    }
-    for w in &ranked {
-        if !s.category_winners.contains_key(&w.category) {
-            let cat: Vec<&CompareWorkload> =
-                ranked.iter().copied().filter(|x| x.category == w.category).collect();
-            if let Some(a) = names.iter().find(|a| beats_all(&cat, a)) {
-                s.category_winners.insert(w.category.clone(), a.to_string());
-            }
-        }
-    }
-    s.ranked_workloads = ranked.len() as u32;
-    s.unranked_workloads = r.suites.iter().flat_map(|x| &x.workloads).count() as u32 - s.ranked_workloads;
-    s.ties = ranked.iter().filter(|w| w.comparison.as_ref().unwrap().winner.is_none()).count() as u32;
-    s.total_duration_secs = duration;
-    s
 }
 
 fn run_workload(name: &str, category: &str, size: u64, path: &str, m: Option<Measurement>) -> WorkloadResult {

@@ -72,18 +72,35 @@ fn summary(b: &mut String, r: &CompareResult) {
     let s = &r.summary;
     let standings = view::standings(r);
     let names = view::framework_names(r);
-    match &s.overall_winner {
-        Some(w) => {
+    let (words, has_winner) = view::overall_words(r);
+    match (&s.overall_winner, has_winner) {
+        (Some(w), true) => {
             let runner_up = standings.iter().find(|(n, _)| n != w).map(|(n, _)| *n);
-            let _ = write!(b, "<div class=\"verdict\"><div class=\"big\">{}{} wins overall</div>", swatch(series_of(&names, w)), esc(w));
+            let _ = write!(
+                b,
+                "<div class=\"verdict\"><div class=\"big\">{}{} wins overall</div>",
+                swatch(series_of(&names, w)),
+                esc(w)
+            );
             if let (Some(g), Some(ru)) = (s.avg_performance_gain, runner_up) {
                 let _ = write!(b, "<b>{g:.1} % faster</b> than the runner-up, {}, ", esc(ru));
             }
-            let _ = writeln!(b, "as the geometric mean of throughput over {} ranked workloads.</div>", s.ranked_workloads);
+            let _ = writeln!(
+                b,
+                "as the geometric mean of throughput over {} ranked workloads, significant against every other framework.</div>",
+                s.ranked_workloads
+            );
         }
-        None => b.push_str("<div class=\"verdict tie\"><div class=\"big\">No overall winner</div>no workload could be ranked.</div>\n"),
+        _ => {
+            let why = words.strip_prefix("no overall winner: ").unwrap_or(&words);
+            let _ = writeln!(
+                b,
+                "<div class=\"verdict tie\"><div class=\"big\">No overall winner</div>{}.</div>",
+                esc(why)
+            );
+        }
     }
-    b.push_str("<table><tr><th>Framework</th><th colspan=\"2\">Throughput vs winner (geometric mean)</th><th>Workloads won</th></tr>\n");
+    b.push_str("<table><tr><th>Framework</th><th colspan=\"2\">Throughput vs fastest (geometric mean)</th><th>Workloads won</th></tr>\n");
     for (name, rel) in &standings {
         let i = series_of(&names, name);
         let win = if s.overall_winner.as_deref() == Some(*name) { " class=\"win\"" } else { "" };

@@ -58,30 +58,40 @@ fn summary(out: &mut String, r: &CompareResult) {
     let s = &r.summary;
     out.push_str("## Summary\n\n");
     let standings = view::standings(r);
-    match (&s.overall_winner, s.avg_performance_gain) {
-        (Some(w), gain) => {
+    let (words, has_winner) = view::overall_words(r);
+    match (&s.overall_winner, has_winner) {
+        (Some(w), true) => {
             let runner_up = standings.iter().find(|(n, _)| *n != w).map(|(n, _)| *n);
             let _ = write!(out, "🏆 **{}** is the overall winner", esc(w));
-            if let (Some(g), Some(ru)) = (gain, runner_up) {
+            if let (Some(g), Some(ru)) = (s.avg_performance_gain, runner_up) {
                 let _ = write!(out, ": **{g:.1} % faster** than the runner-up, **{}**", esc(ru));
+                if let Some((lo, hi)) = view::relative_interval(r, ru) {
+                    let _ = write!(out, " (CI of the runner-up's ratio {lo:.2}×–{hi:.2}×)");
+                }
             }
             let _ = writeln!(
                 out,
-                " (geometric mean of throughput over {} ranked workloads).\n",
+                ", as the geometric mean of throughput over {} ranked workloads, significant against every other framework.\n",
                 s.ranked_workloads
             );
         }
-        (None, _) => out.push_str("No overall winner: no workload could be ranked.\n\n"),
+        _ => {
+            let why = words.strip_prefix("no overall winner: ").unwrap_or(&words);
+            let _ = writeln!(out, "**No overall winner.** {}.\n", esc(why));
+        }
     }
-    out.push_str("| Framework | Throughput vs winner (geo-mean) | | Workloads won |\n|---|---:|:---|---:|\n");
+    out.push_str(
+        "| Framework | Throughput vs fastest (geo-mean) | CI | | Workloads won |\n|---|---:|---:|:---|---:|\n",
+    );
     for (name, rel) in &standings {
         let won = s.workloads_won.get(*name).copied().unwrap_or(0);
         let crown = if s.overall_winner.as_deref() == Some(*name) { "🏆 " } else { "" };
         let _ = writeln!(
             out,
-            "| {crown}{} | {} | {} | {won} of {} |",
+            "| {crown}{} | {} | {} | {} | {won} of {} |",
             esc(name),
             rel.map_or("–".into(), ratio),
+            view::relative_interval(r, name).map_or("–".into(), |(lo, hi)| format!("{lo:.2}–{hi:.2}")),
             rel.map_or(String::new(), |v| format!("`{}`", ratio_bar(v, 10))),
             s.ranked_workloads
         );
@@ -98,7 +108,10 @@ fn summary(out: &mut String, r: &CompareResult) {
     let cats = view::category_scores(r);
     if !cats.is_empty() {
         let names = view::framework_names(r);
-        out.push_str("**Category winners** (geometric mean of each workload's ratio to the best, within the category):\n\n");
+        out.push_str(
+            "**Category winners** (geometric mean of each workload's ratio to the best, within the category; \
+             a winner only where it is significantly faster than every other framework there, Bonferroni over categories):\n\n",
+        );
         let _ = writeln!(
             out,
             "| Category | Winner | {} |\n|---|---|{}",
@@ -106,7 +119,8 @@ fn summary(out: &mut String, r: &CompareResult) {
             "---:|".repeat(names.len())
         );
         for (cat, scores) in &cats {
-            let winner = s.category_winners.get(cat).map_or("–".to_string(), |w| format!("**{}**", esc(w)));
+            let winner =
+                s.category_winners.get(cat).map_or("no winner".to_string(), |w| format!("**{}**", esc(w)));
             let cells: Vec<String> = scores.iter().map(|v| v.map_or("–".into(), ratio)).collect();
             let _ = writeln!(out, "| {} | {winner} | {} |", esc(cat), cells.join(" | "));
         }

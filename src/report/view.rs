@@ -132,9 +132,18 @@ pub fn category_scores(r: &CompareResult) -> Vec<(String, Vec<Option<f64>>)> {
         .collect()
 }
 
-/// Geometric-mean throughput of `name` relative to the overall winner (1 for the winner).
+/// The framework the standings are measured against: the overall verdict's fastest (the
+/// winner when there is one); older files without `summary.overall` use `overall_winner`.
+pub fn leader(r: &CompareResult) -> Option<&str> {
+    r.summary.overall.as_ref().map(|o| o.fastest.as_str()).or(r.summary.overall_winner.as_deref())
+}
+
+/// Geometric-mean throughput of `name` relative to the leader (1 for the leader).
 pub fn relative_to_winner(r: &CompareResult, name: &str) -> Option<f64> {
-    let winner = r.summary.overall_winner.as_deref()?;
+    if let Some(o) = &r.summary.overall {
+        return o.relative.get(name).map(|g| g.ratio);
+    }
+    let winner = leader(r)?;
     if winner == name {
         return Some(1.0);
     }
@@ -142,6 +151,27 @@ pub fn relative_to_winner(r: &CompareResult, name: &str) -> Option<f64> {
     m.get(&format!("{name}_vs_{winner}"))
         .copied()
         .or_else(|| m.get(&format!("{winner}_vs_{name}")).map(|v| 1.0 / v))
+}
+
+/// The interval of [`relative_to_winner`], when the overall verdict has one.
+pub fn relative_interval(r: &CompareResult, name: &str) -> Option<(f64, f64)> {
+    let g = r.summary.overall.as_ref()?.relative.get(name)?;
+    g.ratio_confidence_interval.map(|i| (i.low, i.high))
+}
+
+/// The overall verdict in words (plain text; callers escape it) and whether it names a winner.
+pub fn overall_words(r: &CompareResult) -> (String, bool) {
+    let s = &r.summary;
+    match &s.overall {
+        Some(o) => (o.verdict.clone(), o.winner.is_some()),
+        None if s.ranked_workloads == 0 => ("no overall winner: no workload could be ranked".into(), false),
+        None => match &s.overall_winner {
+            Some(w) => {
+                (format!("{w} is the overall winner (an older result file: no interval recorded)"), true)
+            }
+            None => ("no overall winner".into(), false),
+        },
+    }
 }
 
 /// Frameworks in order of their overall standing: winner first, then by geometric mean.

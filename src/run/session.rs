@@ -164,6 +164,33 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
+    /// Stop the server (the session stays open: [`Session::ensure_started`] starts a fresh one).
+    pub fn stop_server(&mut self) {
+        self.server = None;
+    }
+
+    /// Start a fresh server if none is running (after [`Session::stop_server`]).
+    pub fn ensure_started(&mut self) -> Result<(), SessionError> {
+        if self.server.is_some() || self.app.is_none() {
+            return Ok(());
+        }
+        self.start()
+    }
+
+    /// Freeze the server's process group while others are measured (see `Server::pause`).
+    pub fn pause(&self) {
+        if let Some(s) = &self.server {
+            s.pause();
+        }
+    }
+
+    /// Let a paused server run again.
+    pub fn resume(&self) {
+        if let Some(s) = &self.server {
+            s.resume();
+        }
+    }
+
     /// Stop the server (if any) and start it again on a new port.
     pub fn restart(&mut self) -> Result<(), SessionError> {
         if let Some(app) = &self.app {

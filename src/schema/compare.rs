@@ -144,6 +144,13 @@ pub struct Significance {
     pub ratio_confidence_interval: Option<Interval>,
     /// Hedges' g (A − B over the pooled standard deviation, small-sample corrected).
     pub effect_size: Option<f64>,
+    /// Ratio of geometric means A/B over the rounds: the effect the test is about
+    /// (Welch's t-test on `ln` of the per-round throughputs). Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// Why the pair was not tested (`p_value` is `null`), in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Plain words: "A is 12.3 % faster (p = 0.001)", "no significant difference", …
     pub verdict: String,
 }
@@ -173,4 +180,44 @@ pub struct CompareSummary {
     /// Ranked workloads without a significant winner.
     pub ties: u32,
     pub total_duration_secs: f64,
+    /// The gated verdict over every ranked workload, with its interval (`overall_winner`
+    /// is its `winner`). Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overall: Option<GroupVerdict>,
+    /// category → the gated verdict over that category's ranked workloads
+    /// (`category_winners` lists the categories where it names a winner).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub categories: BTreeMap<String, GroupVerdict>,
+}
+
+/// A verdict over a group of workloads (all ranked ones, or one category): each
+/// framework's per-round geometric mean of throughput over the group, compared by
+/// Welch's t-test on the log scale against the fastest.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct GroupVerdict {
+    /// Highest geometric mean over the group, significant or not.
+    pub fastest: String,
+    /// `fastest` when it is significantly and meaningfully faster than every other
+    /// framework (intersection–union test at the run's level, Bonferroni over categories); else `null`.
+    pub winner: Option<String>,
+    /// Ranked workloads in the group.
+    pub workloads: u32,
+    /// Rounds that entered the per-round geometric means.
+    pub rounds: u32,
+    /// Level each pair was tested at (alpha, or alpha / categories).
+    pub level: f64,
+    /// framework → its geometric mean relative to `fastest` (1 for `fastest`), with the CI.
+    pub relative: BTreeMap<String, GroupRatio>,
+    /// Plain words: why there is a winner or why not.
+    pub verdict: String,
+}
+
+/// One framework against the group's fastest: `gm(framework) / gm(fastest)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GroupRatio {
+    pub ratio: f64,
+    /// CI of the ratio at the run's confidence; `null` when it cannot be computed.
+    pub ratio_confidence_interval: Option<Interval>,
+    /// Two-sided p-value of "no difference from the fastest"; `null` for the fastest itself or when untestable.
+    pub p_value: Option<f64>,
 }

@@ -190,11 +190,24 @@ impl Server {
         self.exit
     }
 
+    /// Freeze the whole process group (SIGSTOP), so an idle server takes no CPU, runs no
+    /// GC or timers and cannot compete with the one under load.
+    pub fn pause(&self) {
+        signal_group(self.pgid, libc::SIGSTOP);
+    }
+
+    /// Let a paused group run again (SIGCONT).
+    pub fn resume(&self) {
+        signal_group(self.pgid, libc::SIGCONT);
+    }
+
     /// Stop the whole process group: SIGTERM, wait up to the grace period, then SIGKILL.
     /// Processes that left the group (setsid) but descend from the server are killed too.
     pub fn stop(&mut self) {
         let mut strays = crate::monitor::descendants(self.child.id() as i32);
         signal_group(self.pgid, libc::SIGTERM);
+        // A paused (SIGSTOP) group sees SIGTERM only once it runs again.
+        signal_group(self.pgid, libc::SIGCONT);
         let deadline = Instant::now() + self.spec.stop_grace;
         while Instant::now() < deadline {
             let _ = self.exited();

@@ -123,7 +123,7 @@ fn an_invalid_framework_leaves_the_workload_unranked_with_the_reason() {
     );
     let summary = analyze(&mut [&mut ranked, &mut bad], &names(&["a", "b"]), S);
     assert!(bad.comparison.is_none());
-    assert_eq!(bad.unranked_because["b"], "b answered wrongly");
+    assert_eq!(bad.unranked_because["b"], "invalid: b answered wrongly");
     assert_eq!(summary.ranked_workloads, 1);
     assert_eq!(summary.unranked_workloads, 1);
 }
