@@ -262,3 +262,5 @@ pub fn precision(workloads: &[CompareWorkload], settled_ok: bool) -> Option<f64>
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod verdicts;

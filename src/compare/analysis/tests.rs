@@ -128,19 +128,22 @@ fn an_invalid_framework_leaves_the_workload_unranked_with_the_reason() {
     assert_eq!(summary.unranked_workloads, 1);
 }
 
+/// Benjamini–Bogomolov across workloads: when no workload is selected, a workload's
+/// p-value is multiplied by the number of workloads (N / R with R taken as 1); when all
+/// are selected (R = N), each keeps its own within-workload Holm value.
 #[test]
-fn holm_adjusts_across_every_workload_of_the_run() {
-    let mk = |n: &str| {
-        workload(n, "c", vec![result("a", &[100.0, 104.0, 98.0], OK), result("b", &[95.0, 99.0, 93.0], OK)])
+fn the_adjustment_spans_the_workloads_of_the_run() {
+    let run = |a: &[f64], b: &[f64]| {
+        let mk = |n: &str| workload(n, "c", vec![result("a", a, OK), result("b", b, OK)]);
+        let (mut w1, mut w2, mut w3) = (mk("1"), mk("2"), mk("3"));
+        analyze(&mut [&mut w1, &mut w2, &mut w3], &names(&["a", "b"]), S);
+        let sig = w1.comparison.unwrap().statistical_significance["a_vs_b"].clone();
+        (sig.p_value.unwrap(), sig.adjusted_p_value.unwrap(), sig.significant)
     };
-    let (mut w1, mut w2, mut w3) = (mk("1"), mk("2"), mk("3"));
-    analyze(&mut [&mut w1, &mut w2, &mut w3], &names(&["a", "b"]), S);
-    let sig = &w1.comparison.as_ref().unwrap().statistical_significance["a_vs_b"];
-    let (p, adj) = (sig.p_value.unwrap(), sig.adjusted_p_value.unwrap());
-    assert!(
-        (adj - (3.0 * p).min(1.0)).abs() < 1e-12,
-        "three equal p-values: Holm multiplies by 3 ({p} → {adj})"
-    );
+    let (p, adj, significant) = run(&[100.0, 104.0, 98.0], &[95.0, 99.0, 93.0]);
+    assert!(p > 0.05 && (adj - (3.0 * p).min(1.0)).abs() < 1e-12 && !significant, "{p} → {adj}");
+    let (p, adj, significant) = run(&[100.0, 101.0, 99.5], &[80.0, 80.5, 79.0]);
+    assert!(p < 0.05 && (adj - p).abs() < 1e-12 && significant, "{p} → {adj}");
 }
 
 #[test]
@@ -173,4 +176,38 @@ fn precision_is_the_widest_ratio_interval() {
     analyze(&mut [&mut w], &names(&["a", "b"]), S);
     let p = precision(std::slice::from_ref(&w), false).unwrap();
     assert!(p > 5.0, "noisy samples give a wide interval: {p}");
+}
+
+/// The overall verdict's interval: Welch on the logs of each framework's per-round
+/// geometric mean over the workloads. Reference from SciPy 1.17.1:
+/// ```python
+/// ga = np.exp(np.mean([np.log(a[w]) for w in a], axis=0))   # per-round GM of a
+/// gb = np.exp(np.mean([np.log(b[w]) for w in b], axis=0))
+/// r = stats.ttest_ind(np.log(gb), np.log(ga), equal_var=False)
+/// lo, hi = r.confidence_interval(0.95)   # ratio: exp(mean diff), CI exp(lo), exp(hi)
+/// ```
+/// → p 9.276089864834554e-05, ratio 0.8395099320622619, CI 0.8015066409312017–0.8793151423079463.
+#[test]
+fn the_overall_interval_matches_scipy() {
+    let data = [
+        ("w1", [1000.0, 1040.0, 980.0, 1010.0], [820.0, 850.0, 800.0, 830.0]),
+        ("w2", [500.0, 520.0, 490.0, 515.0], [430.0, 445.0, 420.0, 440.0]),
+        ("w3", [2000.0, 2100.0, 1950.0, 2050.0], [1700.0, 1760.0, 1650.0, 1720.0]),
+    ];
+    let mut ws: Vec<CompareWorkload> =
+        data.iter().map(|(n, a, b)| workload(n, "c", vec![result("a", a, OK), result("b", b, OK)])).collect();
+    let mut refs: Vec<&mut CompareWorkload> = ws.iter_mut().collect();
+    let summary = analyze(&mut refs, &names(&["a", "b"]), S);
+    let o = summary.overall.unwrap();
+    assert_eq!(o.fastest, "a");
+    assert_eq!(o.winner.as_deref(), Some("a"));
+    assert_eq!(o.rounds, 4);
+    let b = &o.relative["b"];
+    crate::stats::testing::assert_rel(b.p_value.unwrap(), 9.276089864834554e-05, 1e-6);
+    crate::stats::testing::assert_rel(b.ratio, 0.8395, 1e-4);
+    let ci = b.ratio_confidence_interval.unwrap();
+    crate::stats::testing::assert_rel(ci.low, 0.8015, 1e-4);
+    crate::stats::testing::assert_rel(ci.high, 0.8793, 1e-4);
+    assert_eq!(summary.overall_winner.as_deref(), Some("a"));
+    assert!(o.verdict.starts_with("a is the overall winner: 19.1 % faster"), "{}", o.verdict);
 }
