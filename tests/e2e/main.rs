@@ -6,6 +6,7 @@ mod bad_input;
 mod check;
 mod ci_script;
 mod compare;
+mod compare_verdicts;
 mod failures;
 mod helpers;
 mod profile;
