@@ -200,7 +200,10 @@ pub struct TimelinePoint {
     pub t: u32,
     pub requests: u64,
     pub errors: u64,
+    /// Of the successful and timed-out requests that completed in that second (requests still
+    /// outstanding at the end of the window are only in the overall `latency`).
     pub p50_ms: Option<f64>,
+    /// Of the same requests as `p50_ms`.
     pub p99_ms: Option<f64>,
 }
 
