@@ -84,6 +84,10 @@ fn real_main() -> Result<(), String> {
         l.value_at_quantile(0.99),
         l.max()
     );
+    println!(
+        "censored in latency: {} timeouts, {} in flight at the end, {} never sent",
+        report.censored_timeouts, report.censored_in_flight, report.censored_unsent
+    );
     println!("Requests/sec: {:.2}", report.achieved_rate);
     Ok(())
 }

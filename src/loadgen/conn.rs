@@ -2,6 +2,8 @@
 //! the pre-serialised request and reads the response, recording the outcome.
 //! Pacing comes from [`Schedule`]; the stop condition is the worker's ticker,
 //! which ends the runtime (and so every connection task) when the run is over.
+//! Each task keeps its slot of [`Outstanding`] current, and stops touching it
+//! once the window is over, so that what was in flight or due is recorded then.
 
 use std::cell::RefCell;
 use std::pin::Pin;
@@ -14,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
 use super::parse::{Feed, ResponseParser};
-use super::stats::{ErrorKind, ThreadStats};
+use super::stats::{ErrorKind, Outstanding, ThreadStats};
 use super::worker::Shared;
 
 /// Read buffer per connection; a response head must fit in it.
@@ -46,6 +48,17 @@ impl Schedule {
             *next += *interval;
         }
     }
+
+    /// Fixed rate: the first intended send time not yet sent (after the one
+    /// being sent, if `sending`) and the interval; `None` in closed loop.
+    pub(crate) fn pending(&self, sending: bool) -> Option<(Instant, Duration)> {
+        match *self {
+            Schedule::Closed => None,
+            Schedule::Fixed { next, interval } => {
+                Some((if sending { next + interval } else { next }, interval))
+            }
+        }
+    }
 }
 
 /// How one request/response exchange ended.
@@ -65,6 +78,8 @@ enum Outcome {
 struct Conn {
     shared: Arc<Shared>,
     stats: Rc<RefCell<ThreadStats>>,
+    /// This connection's index in the stats' `outstanding`.
+    slot: usize,
     schedule: Schedule,
     buf: Box<[u8]>,
     start: usize,
@@ -77,12 +92,19 @@ struct Conn {
     collected: Vec<u8>,
 }
 
-/// Runs one connection until the worker's runtime drops the task.
-pub(crate) async fn run_connection(shared: Arc<Shared>, stats: Rc<RefCell<ThreadStats>>, schedule: Schedule) {
+/// Runs one connection until the worker's runtime drops the task; `slot` comes
+/// from [`ThreadStats::add_connection`].
+pub(crate) async fn run_connection(
+    shared: Arc<Shared>,
+    stats: Rc<RefCell<ThreadStats>>,
+    slot: usize,
+    schedule: Schedule,
+) {
     let head_request = shared.head_request;
     let mut conn = Conn {
         shared,
         stats,
+        slot,
         schedule,
         buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
         start: 0,
@@ -110,13 +132,17 @@ pub(crate) async fn run_connection(shared: Arc<Shared>, stats: Rc<RefCell<Thread
         };
         backoff = MIN_BACKOFF;
         let _ = stream.set_nodelay(true);
-        conn.serve(stream, timer.as_mut()).await;
+        if conn.serve(stream, timer.as_mut()).await {
+            // The window is over: leave the outstanding requests to the worker.
+            std::future::pending::<()>().await;
+        }
     }
 }
 
 impl Conn {
-    /// Sends requests on `stream` until it has to be replaced.
-    async fn serve(&mut self, mut stream: TcpStream, mut timer: Pin<&mut Sleep>) {
+    /// Sends requests on `stream` until it has to be replaced (false) or the
+    /// measured window is over (true).
+    async fn serve(&mut self, mut stream: TcpStream, mut timer: Pin<&mut Sleep>) -> bool {
         self.start = 0;
         self.end = 0;
         let mut reused = false;
@@ -129,10 +155,20 @@ impl Conn {
                 now = Instant::now();
             }
             let sent = now;
+            {
+                let mut stats = self.stats.borrow_mut();
+                if stats.ended(now) {
+                    return true;
+                }
+                stats.outstanding[self.slot] = self.outstanding(Some((intended, sent)));
+            }
             timer.as_mut().reset((sent + self.shared.timeout).into());
             let outcome = self.exchange(&mut stream, timer.as_mut(), &mut now).await;
             let mut stats = self.stats.borrow_mut();
-            match outcome {
+            if stats.ended(now) {
+                return true; // still in flight as far as the window is concerned
+            }
+            let keep = match outcome {
                 Outcome::Complete { close } => {
                     let kind = match self.parser.status {
                         500.. => Some(ErrorKind::Status5xx),
@@ -148,25 +184,32 @@ impl Conn {
                         }
                     }
                     self.schedule.advance();
-                    if close {
-                        return;
-                    }
-                    reused = true;
+                    !close
                 }
                 Outcome::Timeout => {
-                    stats.error(now, ErrorKind::Timeout);
+                    stats.timeout(now, intended, sent, self.shared.timeout);
                     self.schedule.advance();
-                    return;
+                    false
                 }
                 // A kept-alive connection closed before answering: resend once on a new one.
-                Outcome::Failed { started: false } if reused => return,
+                Outcome::Failed { started: false } if reused => false,
                 Outcome::Failed { .. } => {
                     stats.error(now, ErrorKind::Read);
                     self.schedule.advance();
-                    return;
+                    false
                 }
+            };
+            stats.outstanding[self.slot] = self.outstanding(None);
+            if !keep {
+                return false;
             }
+            reused = true;
         }
+    }
+
+    /// This connection's outstanding requests, given the one on the wire.
+    fn outstanding(&self, in_flight: Option<(Instant, Instant)>) -> Outstanding {
+        Outstanding { in_flight, unsent: self.schedule.pending(in_flight.is_some()) }
     }
 
     /// True if the completed response's body fails the configured check.
@@ -295,5 +338,9 @@ mod tests {
         s.advance();
         s.advance();
         assert_eq!(s.due(late), t0 + Duration::from_millis(20));
+        let due = t0 + Duration::from_millis(20);
+        assert_eq!(s.pending(false), Some((due, Duration::from_millis(10))));
+        assert_eq!(s.pending(true), Some((due + Duration::from_millis(10), Duration::from_millis(10))));
+        assert_eq!(Schedule::Closed.pending(true), None);
     }
 }

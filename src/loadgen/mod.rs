@@ -11,7 +11,11 @@
 //! Counting rules:
 //! - a response is counted in the phase in which it *completes*: responses in
 //!   flight across the warm-up → measurement boundary are measured, responses
-//!   still in flight when the run ends are dropped;
+//!   still in flight when the run ends are not requests of the run;
+//! - latency includes censored samples, so that stalls are not hidden: a
+//!   timeout at the timeout (and still a timeout error), a request in flight
+//!   when the window ends at its age then, and in fixed rate a request due in
+//!   the window but never sent at `end − intended` (corrected histogram only);
 //! - every error, including a failed connect attempt, is one failed request, so
 //!   `total_requests == successful_requests + failed_requests` and
 //!   `failed_requests == errors.total()`;
@@ -143,6 +147,7 @@ pub struct TimelineSecond {
     /// Requests completed in that second, successful and failed.
     pub requests: u64,
     pub errors: u64,
+    /// Of successful and timed-out requests.
     pub p50_us: Option<u64>,
     pub p99_us: Option<u64>,
 }
@@ -158,10 +163,18 @@ pub struct LoadReport {
     /// Response bytes (head and body) read in the measured window.
     pub bytes_received: u64,
     pub errors: ErrorCounts,
-    /// Microseconds, successful responses; in FixedRate from the intended send time.
+    /// Microseconds, successful responses and the censored samples counted
+    /// below; in FixedRate from the intended send time.
     pub latency: hdrhistogram::Histogram<u64>,
-    /// FixedRate only: microseconds from the actual send time.
+    /// FixedRate only: microseconds from the actual send time (successful,
+    /// timed out and in flight; not the unsent).
     pub latency_uncorrected: Option<hdrhistogram::Histogram<u64>>,
+    /// Timed-out requests recorded in `latency` at the timeout (also in `errors.timeout`).
+    pub censored_timeouts: u64,
+    /// Requests in flight when the window ended, recorded in `latency` at their age then.
+    pub censored_in_flight: u64,
+    /// FixedRate: requests due in the window but never sent, recorded at `end − intended`.
+    pub censored_unsent: u64,
     pub timeline: Vec<TimelineSecond>,
     pub target_rate: Option<f64>,
     /// Completed requests (successful and failed) per second of `elapsed`.

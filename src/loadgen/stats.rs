@@ -1,5 +1,11 @@
 //! Thread-local result counters: HDR latency histograms, error counts and a
 //! per-second timeline, all limited to the measured window and merged at the end.
+//!
+//! Requests that did not complete in the window still count in the latency
+//! histograms as censored samples (their true latency is at least the value
+//! recorded), so a stalling server never looks faster than it is: a timeout at
+//! the timeout, a request in flight at the end at its age then, and (fixed
+//! rate) a request due in the window but never sent at `end − intended`.
 
 use std::time::{Duration, Instant};
 
@@ -33,6 +39,24 @@ fn micros(d: Duration) -> u64 {
     d.as_micros().min(u64::MAX as u128) as u64
 }
 
+/// Censored latency samples by kind (see the module doc).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Censored {
+    pub(crate) timeouts: u64,
+    pub(crate) in_flight: u64,
+    pub(crate) unsent: u64,
+}
+
+/// What one connection has outstanding, kept current by the connection task so
+/// that [`ThreadStats::finish`] can record it when the window ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Outstanding {
+    /// The request on the wire: intended and actual send time.
+    pub(crate) in_flight: Option<(Instant, Instant)>,
+    /// Fixed rate: the first intended send time not yet sent, and the interval.
+    pub(crate) unsent: Option<(Instant, Duration)>,
+}
+
 /// Counters for one second of the measured window.
 #[derive(Debug, Clone)]
 pub(crate) struct SecondStats {
@@ -64,6 +88,9 @@ pub(crate) struct ThreadStats {
     pub(crate) latency: Histogram<u64>,
     pub(crate) uncorrected: Option<Histogram<u64>>,
     pub(crate) timeline: Vec<SecondStats>,
+    pub(crate) censored: Censored,
+    /// One entry per connection of this thread, indexed by its slot.
+    pub(crate) outstanding: Vec<Outstanding>,
 }
 
 impl ThreadStats {
@@ -77,7 +104,21 @@ impl ThreadStats {
             latency: latency_histogram(),
             uncorrected: fixed_rate.then(latency_histogram),
             timeline: Vec::new(),
+            censored: Censored::default(),
+            outstanding: Vec::new(),
         }
+    }
+
+    /// A new connection's slot in `outstanding`, with its first unsent send time (fixed rate).
+    pub(crate) fn add_connection(&mut self, unsent: Option<(Instant, Duration)>) -> usize {
+        self.outstanding.push(Outstanding { in_flight: None, unsent });
+        self.outstanding.len() - 1
+    }
+
+    /// True once the measured window is over: connections then stop and leave
+    /// their outstanding requests to [`ThreadStats::finish`].
+    pub(crate) fn ended(&self, now: Instant) -> bool {
+        now >= self.end
     }
 
     fn second(&mut self, now: Instant) -> Option<&mut SecondStats> {
@@ -131,11 +172,55 @@ impl ThreadStats {
         }
     }
 
+    /// A request sent at `sent` (due at `intended`) timed out at `now`: a timeout
+    /// error, and a censored sample at the timeout (plus the sending delay, when
+    /// corrected), also in that second's percentiles.
+    pub(crate) fn timeout(&mut self, now: Instant, intended: Instant, sent: Instant, timeout: Duration) {
+        let us = micros(sent.saturating_duration_since(intended) + timeout);
+        let Some(second) = self.second(now) else {
+            return;
+        };
+        let _ = second.latency.record(us); // auto-resizing: cannot fail
+        self.error(now, ErrorKind::Timeout);
+        self.latency.saturating_record(us);
+        if let Some(h) = self.uncorrected.as_mut() {
+            h.saturating_record(micros(timeout));
+        }
+        self.censored.timeouts += 1;
+    }
+
+    /// The window is over: records every connection's outstanding requests at
+    /// `end` (not in the timeline, as they completed in no second of it). In
+    /// flight: the age from the intended time (from the send time, uncorrected).
+    /// Unsent: `end − intended` for each intended time in `[start, end)`, corrected only.
+    pub(crate) fn finish(&mut self) {
+        let (start, end) = (self.start, self.end);
+        let outstanding = std::mem::take(&mut self.outstanding);
+        if end <= start {
+            return; // stopped before the window began
+        }
+        for o in outstanding {
+            if let Some((intended, sent)) = o.in_flight.filter(|&(_, sent)| sent < end) {
+                self.latency.saturating_record(micros(end.saturating_duration_since(intended)));
+                if let Some(h) = self.uncorrected.as_mut() {
+                    h.saturating_record(micros(end - sent));
+                }
+                self.censored.in_flight += 1;
+            }
+            if let Some((next, interval)) = o.unsent {
+                self.censored.unsent += record_unsent(&mut self.latency, next, interval, start, end);
+            }
+        }
+    }
+
     /// Adds another thread's results into this one.
     pub(crate) fn merge(&mut self, other: &ThreadStats) {
         self.successful += other.successful;
         self.errors.add(&other.errors);
         self.bytes += other.bytes;
+        self.censored.timeouts += other.censored.timeouts;
+        self.censored.in_flight += other.censored.in_flight;
+        self.censored.unsent += other.censored.unsent;
         // Same bounds on both sides, so adding cannot fail; saturate regardless.
         let _ = self.latency.add(&other.latency);
         if let (Some(a), Some(b)) = (self.uncorrected.as_mut(), other.uncorrected.as_ref()) {
@@ -151,7 +236,7 @@ impl ThreadStats {
         }
     }
 
-    /// The per-second timeline with percentiles of successful responses.
+    /// The per-second timeline with percentiles of successful and timed-out requests.
     pub(crate) fn timeline(&self) -> Vec<TimelineSecond> {
         let pct = |h: &Histogram<u64>, q: f64| (!h.is_empty()).then(|| h.value_at_quantile(q));
         self.timeline
@@ -166,6 +251,41 @@ impl ThreadStats {
             })
             .collect()
     }
+}
+
+/// Records in `h` the age at `end` (µs) of each intended send time `next + i × interval`
+/// that lies in `[start, end)`; returns how many. Ages that share a microsecond are
+/// recorded together, so the cost is bounded by the window's length in µs even
+/// when the interval is tiny.
+fn record_unsent(
+    h: &mut Histogram<u64>,
+    next: Instant,
+    interval: Duration,
+    start: Instant,
+    end: Instant,
+) -> u64 {
+    let step = interval.as_nanos().max(1);
+    // The first intended time at or after `start`.
+    let skip = start.saturating_duration_since(next).as_nanos().div_ceil(step);
+    let Some(first) =
+        u64::try_from(skip * step).ok().and_then(|ns| next.checked_add(Duration::from_nanos(ns)))
+    else {
+        return 0;
+    };
+    if first >= end {
+        return 0;
+    }
+    let age = (end - first).as_nanos(); // > 0; intended i has age `age − i × step`
+    let n = (age - 1) / step + 1;
+    let mut i = 0;
+    while i < n {
+        let us = (age - i * step) / 1000;
+        // The last i whose age is still in this microsecond.
+        let last = ((age - us * 1000) / step).min(n - 1);
+        h.saturating_record_n(us.min(u64::MAX as u128) as u64, (last - i + 1) as u64);
+        i = last + 1;
+    }
+    n as u64
 }
 
 #[cfg(test)]
@@ -222,6 +342,115 @@ mod tests {
         let t = a.timeline();
         assert_eq!(t.len(), 4);
         assert_eq!((t[0].requests, t[0].errors, t[3].requests), (2, 1, 1));
+    }
+
+    #[test]
+    fn a_timeout_is_an_error_and_a_censored_sample() {
+        let (start, end) = window();
+        let mut s = ThreadStats::new(start, end, true);
+        let (intended, sent) = (start, start + Duration::from_millis(30));
+        let timeout = Duration::from_millis(100);
+        s.timeout(sent + timeout, intended, sent, timeout);
+        s.timeout(start - Duration::from_millis(1), intended, sent, timeout); // warm-up: ignored
+        assert_eq!((s.errors.timeout, s.errors.total(), s.censored.timeouts), (1, 1, 1));
+        // Corrected: the sending delay plus the timeout; uncorrected: the timeout.
+        assert_eq!(s.latency.len(), 1);
+        assert!(s.latency.equivalent(s.latency.max(), 130_000), "{}", s.latency.max());
+        let u = s.uncorrected.as_ref().unwrap();
+        assert!(u.equivalent(u.max(), 100_000), "{}", u.max());
+        let t = s.timeline();
+        assert_eq!((t[0].requests, t[0].errors), (1, 1));
+        assert!(t[0].p99_us.unwrap() >= 130_000, "{:?}", t[0]);
+    }
+
+    #[test]
+    fn finish_records_in_flight_at_their_age() {
+        let (start, end) = window();
+        let mut s = ThreadStats::new(start, end, true);
+        let a = s.add_connection(None);
+        let b = s.add_connection(None);
+        let _idle = s.add_connection(None);
+        // Due 3 s before the end, sent 1 s later; and one sent (oddly) after the end.
+        let intended = end - Duration::from_secs(3);
+        s.outstanding[a].in_flight = Some((intended, intended + Duration::from_secs(1)));
+        s.outstanding[b].in_flight = Some((end, end + Duration::from_millis(1)));
+        s.finish();
+        assert_eq!(s.censored, Censored { timeouts: 0, in_flight: 1, unsent: 0 });
+        assert!(s.latency.equivalent(s.latency.max(), 3_000_000), "{}", s.latency.max());
+        let u = s.uncorrected.as_ref().unwrap();
+        assert!(u.equivalent(u.max(), 2_000_000), "{}", u.max());
+        assert!(s.outstanding.is_empty() && s.timeline.is_empty() && s.errors.total() == 0);
+    }
+
+    #[test]
+    fn finish_records_unsent_requests_due_in_the_window() {
+        let (start, end) = window(); // 10 s
+        let mut s = ThreadStats::new(start + Duration::from_secs(1), end, true);
+        // Behind since the warm-up: due every 100 ms from 0.55 s; only the ones from 1.05 s count.
+        let next = start + Duration::from_millis(550);
+        s.add_connection(Some((next, Duration::from_millis(100))));
+        // In flight and behind: the in-flight one is 200 ms old, two more are due.
+        let c = s.add_connection(None);
+        let due = end - Duration::from_millis(200);
+        s.outstanding[c] = Outstanding {
+            in_flight: Some((due, due)),
+            unsent: Some((due + Duration::from_millis(100), Duration::from_millis(100))),
+        };
+        s.finish();
+        assert_eq!(s.censored, Censored { timeouts: 0, in_flight: 1, unsent: 90 + 1 });
+        assert_eq!(s.latency.len(), 92);
+        // Not sent, so not in the histogram from the send time.
+        assert_eq!(s.uncorrected.as_ref().unwrap().len(), 1);
+        assert!(s.latency.equivalent(s.latency.max(), 8_950_000), "{}", s.latency.max());
+        assert!(s.latency.equivalent(s.latency.min(), 50_000), "{}", s.latency.min());
+        assert_eq!(s.latency.count_between(199_000, 201_000), 1);
+    }
+
+    #[test]
+    fn finish_records_nothing_when_stopped_before_the_window() {
+        let (start, end) = window();
+        let mut s = ThreadStats::new(end, end + Duration::from_secs(1), true);
+        s.end = start; // stopped during the warm-up
+        let c = s.add_connection(Some((start, Duration::from_millis(1))));
+        s.outstanding[c].in_flight = Some((start, start));
+        s.finish();
+        assert_eq!((s.censored, s.latency.len()), (Censored::default(), 0));
+    }
+
+    #[test]
+    fn unsent_ages_are_exact_and_cheap_for_tiny_intervals() {
+        let (start, _) = window();
+        let end = start + Duration::from_millis(10);
+        let mut h = latency_histogram();
+        // Every 3 µs from `start`: ages 10 000, 9 997, … 1 µs.
+        assert_eq!(record_unsent(&mut h, start, Duration::from_micros(3), start, end), 3334);
+        assert_eq!((h.len(), h.min()), (3334, 1));
+        assert!(h.equivalent(h.max(), 10_000), "{}", h.max());
+        // Every 1 ns for 10 ms: 10 million requests, recorded in about 10 000 calls.
+        let mut h = latency_histogram();
+        assert_eq!(record_unsent(&mut h, start, Duration::from_nanos(1), start, end), 10_000_000);
+        assert_eq!((h.len(), h.min()), (10_000_000, 0));
+        assert_eq!(h.count_at(1500), 1000); // below 2048 µs the histogram is exact
+                                            // A zero interval counts as 1 ns instead of looping forever; nothing due in the window.
+        assert_eq!(record_unsent(&mut h, start, Duration::ZERO, start, start + Duration::from_nanos(5)), 5);
+        assert_eq!(record_unsent(&mut h, end, Duration::from_millis(1), start, end), 0);
+        // Due before the window: skipped to the first time in it (start + 4 ms).
+        let mut h = latency_histogram();
+        let early = start - Duration::from_millis(16);
+        assert_eq!(record_unsent(&mut h, early, Duration::from_millis(5), start, end), 2);
+        assert_eq!((h.min(), h.count_at(1000), h.len()), (1000, 1, 2));
+        assert!(h.equivalent(h.max(), 6000), "{}", h.max());
+    }
+
+    #[test]
+    fn merge_adds_censored_counts() {
+        let (start, end) = window();
+        let mut a = ThreadStats::new(start, end, false);
+        let mut b = ThreadStats::new(start, end, false);
+        a.censored = Censored { timeouts: 1, in_flight: 2, unsent: 3 };
+        b.censored = Censored { timeouts: 10, in_flight: 20, unsent: 30 };
+        a.merge(&b);
+        assert_eq!(a.censored, Censored { timeouts: 11, in_flight: 22, unsent: 33 });
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! End-to-end tests of `run` and `send_once` against tiny blocking test
-//! servers on 127.0.0.1:0. Counts only; never timings.
+//! servers on 127.0.0.1:0. Counts only; timings only as lower bounds of the
+//! stalls and timeouts that a test itself creates.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::*;
 
@@ -29,25 +30,54 @@ enum Mode {
     WrongBody,
     /// Echoes the request body.
     Echo,
+    /// "Hello, World!", but the whole server pauses for [`STALL`] once per second.
+    StallEverySecond,
+    /// Leaves every 10th request (counted over all connections) unanswered.
+    Every10thNever,
 }
 
+const STALL: Duration = Duration::from_millis(200);
+
 const HELLO: &[u8] = b"Hello, World!";
+
+/// State shared by all connections of one test server.
+#[derive(Default)]
+struct ServerState {
+    requests: AtomicU64,
+    /// StallEverySecond: (end of the current pause, start of the next one).
+    stall: Mutex<Option<(Instant, Instant)>>,
+}
 
 fn server(mode: Mode) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let counter = Arc::new(AtomicU64::new(0));
+    let state = Arc::new(ServerState::default());
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let counter = counter.clone();
-            thread::spawn(move || serve(stream, mode, &counter));
+            let state = state.clone();
+            thread::spawn(move || serve(stream, mode, &state));
         }
     });
     addr
 }
 
+/// StallEverySecond: every request that arrives during a pause waits for its end.
+fn stall(state: &ServerState) {
+    let now = Instant::now();
+    let until = {
+        let mut stall = state.stall.lock().unwrap();
+        let (until, next) = stall.get_or_insert((now, now));
+        if now >= *next {
+            *until = now + STALL;
+            *next = now + Duration::from_secs(1);
+        }
+        *until
+    };
+    thread::sleep(until.saturating_duration_since(now));
+}
+
 /// Serves one connection until the client goes away.
-fn serve(mut stream: TcpStream, mode: Mode, counter: &AtomicU64) {
+fn serve(mut stream: TcpStream, mode: Mode, state: &ServerState) {
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -72,14 +102,15 @@ fn serve(mut stream: TcpStream, mode: Mode, counter: &AtomicU64) {
         }
         let body: Vec<u8> = buf[head_end..head_end + length].to_vec();
         buf.drain(..head_end + length);
-        let ok = respond(&mut stream, mode, counter, &body);
+        let ok = respond(&mut stream, mode, state, &body);
         if !ok || matches!(mode, Mode::CloseHeader | Mode::SilentClose) {
             return;
         }
     }
 }
 
-fn respond(stream: &mut TcpStream, mode: Mode, counter: &AtomicU64, body: &[u8]) -> bool {
+fn respond(stream: &mut TcpStream, mode: Mode, state: &ServerState, body: &[u8]) -> bool {
+    let counter = &state.requests;
     let plain = |body: &[u8], extra: &str| {
         let mut out =
             format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n{extra}\r\n", body.len()).into_bytes();
@@ -88,6 +119,12 @@ fn respond(stream: &mut TcpStream, mode: Mode, counter: &AtomicU64, body: &[u8])
     };
     let out = match mode {
         Mode::Hello | Mode::SilentClose => plain(HELLO, ""),
+        Mode::StallEverySecond => {
+            stall(state);
+            plain(HELLO, "")
+        }
+        Mode::Every10thNever if counter.fetch_add(1, Ordering::Relaxed) % 10 == 9 => return true,
+        Mode::Every10thNever => plain(HELLO, ""),
         Mode::CloseHeader => plain(HELLO, "Connection: close\r\n"),
         Mode::WrongBody => plain(b"Hellx, World!", ""),
         Mode::Echo => plain(body, ""),
@@ -144,7 +181,14 @@ fn run_plan(plan: &LoadPlan) -> LoadReport {
 fn check_invariants(r: &LoadReport) {
     assert_eq!(r.total_requests, r.successful_requests + r.failed_requests, "{r:?}");
     assert_eq!(r.failed_requests, r.errors.total());
-    assert_eq!(r.latency.len(), r.successful_requests);
+    // Censored samples: timed out, in flight at the end, never sent (fixed rate).
+    assert_eq!(r.censored_timeouts, r.errors.timeout);
+    let sent = r.successful_requests + r.censored_timeouts + r.censored_in_flight;
+    assert_eq!(r.latency.len(), sent + r.censored_unsent);
+    match &r.latency_uncorrected {
+        Some(h) => assert_eq!(h.len(), sent),
+        None => assert_eq!(r.censored_unsent, 0),
+    }
     assert_eq!(r.timeline.iter().map(|s| s.requests).sum::<u64>(), r.total_requests);
     assert_eq!(r.timeline.iter().map(|s| s.errors).sum::<u64>(), r.failed_requests);
 }
@@ -262,7 +306,73 @@ fn fixed_rate_sends_about_the_target_rate() {
     let r = run_plan(&p);
     assert!((100..=300).contains(&r.total_requests), "{}", r.total_requests);
     assert_eq!(r.target_rate, Some(200.0));
-    assert_eq!(r.latency_uncorrected.as_ref().map(|h| h.len()), Some(r.successful_requests));
+    assert!(r.latency_uncorrected.is_some());
+}
+
+/// p99 in milliseconds, for the assertions and the log.
+fn p99_ms(h: &hdrhistogram::Histogram<u64>) -> f64 {
+    h.value_at_quantile(0.99) as f64 / 1000.0
+}
+
+#[test]
+#[allow(clippy::print_stderr)] // the figures, for `--nocapture`; a test, not the library
+fn a_stall_once_per_second_shows_in_the_fixed_rate_p99() {
+    let mut p = plan(server(Mode::StallEverySecond));
+    p.pacing = Pacing::FixedRate { per_sec: 100.0 }; // capacity is thousands per second
+    p.connections = 2;
+    p.warmup = Duration::from_millis(200);
+    p.duration = Duration::from_secs(3);
+    let r = run_plan(&p);
+    let uncorrected = r.latency_uncorrected.as_ref().unwrap();
+    eprintln!(
+        "stall {STALL:?}/s at 100/s: p99 {} ms (uncorrected {} ms), max {} ms, {} ok, censored {}+{}+{}",
+        p99_ms(&r.latency),
+        p99_ms(uncorrected),
+        r.latency.max() as f64 / 1000.0,
+        r.successful_requests,
+        r.censored_timeouts,
+        r.censored_in_flight,
+        r.censored_unsent,
+    );
+    assert_eq!(r.failed_requests, 0, "{:?}", r.errors);
+    // About 20 % of the requests are due during a pause, 5 % in its first 50 ms.
+    assert!(p99_ms(&r.latency) >= 150.0, "{}", p99_ms(&r.latency));
+}
+
+#[test]
+#[allow(clippy::print_stderr)] // the figures, for `--nocapture`; a test, not the library
+fn unanswered_requests_put_the_p99_at_the_timeout() {
+    let mut p = plan(server(Mode::Every10thNever));
+    p.timeout = Duration::from_millis(100);
+    p.duration = Duration::from_secs(1);
+    let r = run_plan(&p);
+    eprintln!(
+        "every 10th unanswered, timeout 100 ms: p99 {} ms, {} ok, {} timeouts, {} in flight at the end",
+        p99_ms(&r.latency),
+        r.successful_requests,
+        r.censored_timeouts,
+        r.censored_in_flight,
+    );
+    assert!(r.successful_requests > 0 && r.censored_timeouts > 0, "{r:?}");
+    assert_eq!(r.failed_requests, r.errors.timeout);
+    // A tenth of the requests time out; each is recorded at no less than the timeout.
+    assert!(p99_ms(&r.latency) >= 100.0, "{}", p99_ms(&r.latency));
+}
+
+#[test]
+fn requests_outstanding_at_the_end_are_recorded_at_their_age() {
+    let mut p = plan(server(Mode::Never));
+    p.pacing = Pacing::FixedRate { per_sec: 100.0 }; // one connection every 20 ms, staggered by 10
+    p.connections = 2;
+    p.warmup = Duration::ZERO;
+    p.duration = Duration::from_millis(500);
+    p.timeout = Duration::from_secs(10); // nothing times out
+    let r = run_plan(&p);
+    assert_eq!((r.total_requests, r.censored_timeouts, r.censored_in_flight), (0, 0, 2), "{r:?}");
+    // 25 due per connection in the window, one of each on the wire.
+    assert_eq!(r.censored_unsent, 48);
+    // The first one was due when the window began, and is 500 ms old at its end.
+    assert!(r.latency.max() >= 500_000 && r.latency_uncorrected.as_ref().unwrap().len() == 2);
 }
 
 #[test]

@@ -186,12 +186,14 @@ fn worker(
     let local = tokio::task::LocalSet::new();
     let (cpu, interrupted) = local.block_on(&runtime, async {
         for schedule in schedules {
-            tokio::task::spawn_local(run_connection(shared.clone(), stats.clone(), schedule));
+            let slot = stats.borrow_mut().add_connection(schedule.pending(false));
+            tokio::task::spawn_local(run_connection(shared.clone(), stats.clone(), slot, schedule));
         }
         ticker(shared, &stats).await
     });
     drop(local); // drops the connection tasks and their Rc clones
-    let stats = Rc::try_unwrap(stats).map(RefCell::into_inner).unwrap_or_else(|rc| rc.borrow().clone());
+    let mut stats = Rc::try_unwrap(stats).map(RefCell::into_inner).unwrap_or_else(|rc| rc.borrow().clone());
+    stats.finish();
     Ok(ThreadResult { stats, cpu, interrupted })
 }
 
@@ -239,6 +241,9 @@ fn report(plan: &LoadPlan, threads: usize, measure_start: Instant, results: Vec<
         timeline: all.timeline(),
         latency: all.latency,
         latency_uncorrected: all.uncorrected,
+        censored_timeouts: all.censored.timeouts,
+        censored_in_flight: all.censored.in_flight,
+        censored_unsent: all.censored.unsent,
         target_rate: match plan.pacing {
             Pacing::FixedRate { per_sec } => Some(per_sec),
             Pacing::Closed => None,

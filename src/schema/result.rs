@@ -133,7 +133,7 @@ pub struct WorkloadResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Measurement {
     pub throughput: Throughput,
-    /// `null` when no request succeeded.
+    /// `null` when nothing was recorded: no request succeeded, timed out or was outstanding at the end.
     pub latency: Option<Latency>,
     pub errors: ErrorCounts,
     pub timeline: Vec<TimelinePoint>,
@@ -163,7 +163,8 @@ pub struct Throughput {
     pub success_rate: f64,
 }
 
-/// Latency of successful requests, in milliseconds.
+/// Latency in milliseconds of successful requests, plus the censored samples counted in
+/// [`LoadInfo`] (timeouts, requests in flight at the end, open-loop requests never sent).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Latency {
     pub mean_ms: f64,
@@ -199,7 +200,10 @@ pub struct TimelinePoint {
     pub t: u32,
     pub requests: u64,
     pub errors: u64,
+    /// Of the successful and timed-out requests that completed in that second (requests still
+    /// outstanding at the end of the window are only in the overall `latency`).
     pub p50_ms: Option<f64>,
+    /// Of the same requests as `p50_ms`.
     pub p99_ms: Option<f64>,
 }
 
@@ -242,6 +246,19 @@ pub struct LoadInfo {
     pub connections: u32,
     /// Open loop only: latency from the actual send time (not corrected for coordinated omission).
     pub latency_uncorrected: Option<Latency>,
+    /// Timed-out requests, recorded in `latency` at the timeout (a censored sample: the true
+    /// latency is at least that); also counted in `errors.timeout`. 0 in older files.
+    #[serde(default)]
+    pub censored_timeouts: u64,
+    /// Requests still in flight when the measured window ended, recorded in `latency` at their
+    /// age then (from the intended send time in open loop); not in the request counts.
+    #[serde(default)]
+    pub censored_in_flight: u64,
+    /// Open loop only: requests due inside the window that the schedule never sent (it fell
+    /// behind), recorded in `latency` at window end − intended send time (not in
+    /// `latency_uncorrected`); not in the request counts.
+    #[serde(default)]
+    pub censored_unsent: u64,
 }
 
 /// Totals over every workload of the run.
