@@ -147,6 +147,7 @@ fn a_twenty_percent_difference_with_low_noise_is_significant() {
 /// A/A: six identical frameworks. Over many seeded runs, a false winner (at any level)
 /// is rare: the procedures hold their error rates.
 #[test]
+#[allow(clippy::print_stderr)] // the rates, for the record
 fn identical_frameworks_name_no_winner() {
     let mock = Mock { speeds: vec![1.0; 6], workloads: 10, categories: 4, rounds: 5, cv: 0.05 };
     let runs = 200;
@@ -178,6 +179,7 @@ fn identical_frameworks_name_no_winner() {
 /// Two frameworks that are the same, with the default settings: no winner at any level
 /// on most seeds, and never a "meaningful" difference below the noise floor.
 #[test]
+#[allow(clippy::print_stderr)]
 fn an_aa_pair_names_no_winner() {
     let mock = Mock { speeds: vec![1.0, 1.0], workloads: 10, categories: 4, rounds: 5, cv: 0.03 };
     let mut false_overall = 0;
