@@ -24,6 +24,8 @@ pub struct CheckConfig {
     pub fail: Option<f64>,
     pub metric: Option<String>,
     pub alpha: Option<f64>,
+    /// Percent: a change whose whole interval lies within ± this passes (default 2).
+    pub noise_floor: Option<f64>,
     #[serde(default)]
     pub workloads: BTreeMap<String, Override>,
 }

@@ -1,19 +1,26 @@
-//! Regression detection: a current result against a baseline result, per workload, with
-//! thresholds and, when both sides carry several rounds, a significance gate (Welch).
+//! Regression detection: a current result against a baseline result, per workload. With
+//! several rounds a side, an interval rule on the throughput ratio (Welch on the logs of
+//! the rounds) and on the p99 ratio (bootstrap over rounds of the merged latency
+//! histograms); with one round a side, thresholds on the point estimates. Results measured
+//! differently (configuration, host) are refused unless allowed.
 //!
 //! Pure: reads result types only (`report::AnyResult`), talks to `stats`.
 
 mod config;
+mod entries;
+mod evaluate;
+mod fingerprint;
+mod rule;
+mod tail;
 
 pub use config::{find_config, CheckConfig, CiConfig, ConfigError, Override};
+pub use entries::{entries, merged_entries, Entry};
+pub use rule::{judge, Clause, Judgement, Limits};
 
-use crate::stats::round_to;
 use std::collections::BTreeMap;
 
 use crate::report::AnyResult;
-use crate::schema::{
-    CheckResult, CheckSide, Severity, Thresholds, WorkloadCheck, WorkloadStatus, SCHEMA_VERSION,
-};
+use crate::schema::{CheckResult, CheckSide, Decision, Severity, Thresholds, WorkloadCheck, SCHEMA_VERSION};
 
 /// Which figure decides the severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,143 +46,96 @@ pub struct CheckOptions {
     pub warn: f64,
     pub fail: f64,
     pub metric: Metric,
+    /// The intervals are (1 − alpha) confidence intervals.
     pub alpha: f64,
+    /// A change whose whole interval lies within ± this many percent passes.
+    pub noise_floor: f64,
+    /// Go on (and flag each difference) when the sides were measured differently.
+    pub allow_mismatch: bool,
     /// Per-workload thresholds (by workload name).
     pub overrides: BTreeMap<String, Override>,
 }
 
-/// One framework on one workload, as a side of the check sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub framework: String,
-    pub workload: String,
-    pub rps: f64,
-    pub p99_ms: Option<f64>,
-    /// Per-round throughput (one value for a plain run).
-    pub rps_samples: Vec<f64>,
-    /// Per-round p99 (one value for a plain run).
-    pub p99_samples: Vec<f64>,
+/// Default noise floor of `check`, percent (the same as `compare`'s).
+pub const NOISE_FLOOR_PERCENT: f64 = 2.0;
+
+/// Why `check` cannot give a verdict (bad input: exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(
+        "{file}: {framework} / {workload}: {what} is {value}; expected a finite number ≥ 0 \
+         (the file is damaged: measure again or restore it)"
+    )]
+    BadFigure { file: String, framework: String, workload: String, what: String, value: f64 },
+    #[error("{file}: {framework} / {workload}: round {round}: {message}")]
+    BadHistogram { file: String, framework: String, workload: String, round: usize, message: String },
+    #[error(
+        "the two sides were not measured alike, so their numbers are not comparable:\n{}\nmeasure both \
+         sides with the same settings on the same machine, or pass --allow-mismatch to check anyway \
+         (each difference is then flagged in the report)",
+        .0.iter().map(|m| format!("  - {m}")).collect::<Vec<_>>().join("\n")
+    )]
+    Mismatch(Vec<String>),
+    #[error("no result file on the {0} side")]
+    Empty(&'static str),
 }
 
-/// Everything measured `ok` in a result, keyed `framework/workload`.
-pub fn entries(any: &AnyResult) -> BTreeMap<String, Entry> {
-    let mut out = BTreeMap::new();
-    match any {
-        AnyResult::Run(r) => {
-            let framework = r.metadata.framework.clone().unwrap_or_else(|| "app".into());
-            for w in r.workloads().filter(|w| w.status == WorkloadStatus::Ok) {
-                let Some(m) = &w.results else { continue };
-                let p99 = m.latency.as_ref().map(|l| l.p99_ms);
-                out.entry(format!("{framework}/{}", w.name)).or_insert(Entry {
-                    framework: framework.clone(),
-                    workload: w.name.clone(),
-                    rps: m.throughput.requests_per_sec,
-                    p99_ms: p99,
-                    rps_samples: vec![m.throughput.requests_per_sec],
-                    p99_samples: p99.into_iter().collect(),
-                });
-            }
-        }
-        AnyResult::Compare(c) => {
-            for w in c.suites.iter().flat_map(|s| &s.workloads) {
-                for r in w.results.iter().filter(|r| r.status == WorkloadStatus::Ok && !r.samples.is_empty())
-                {
-                    let Some(t) = &r.throughput else { continue };
-                    out.entry(format!("{}/{}", r.framework, w.name)).or_insert(Entry {
-                        framework: r.framework.clone(),
-                        workload: w.name.clone(),
-                        rps: t.requests_per_sec,
-                        p99_ms: r.latency.as_ref().map(|l| l.p99_ms),
-                        rps_samples: r.samples.clone(),
-                        p99_samples: r
-                            .rounds
-                            .iter()
-                            .filter_map(|m| m.latency.as_ref().map(|l| l.p99_ms))
-                            .collect(),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
-fn side(any: &AnyResult, file: &str) -> CheckSide {
+fn side(results: &[(AnyResult, String)]) -> CheckSide {
+    let (any, _) = &results[0];
     let (mode, meta) = match any {
         AnyResult::Run(r) => (format!("{:?}", r.mode).to_lowercase(), &r.metadata),
         AnyResult::Compare(c) => ("compare".to_string(), &c.metadata),
     };
     CheckSide {
-        file: file.into(),
+        file: results.iter().map(|(_, f)| f.as_str()).collect::<Vec<_>>().join(","),
         mode,
         git_commit: meta.git_commit.clone(),
         timestamp: meta.timestamp.clone(),
     }
 }
 
-/// Re-key single-framework sides by workload, so a run of `app` checks against a run of `app2`.
-fn rekey(m: BTreeMap<String, Entry>) -> BTreeMap<String, Entry> {
-    m.into_values().map(|e| (e.workload.clone(), e)).collect()
-}
-
-fn frameworks(m: &BTreeMap<String, Entry>) -> usize {
-    let mut f: Vec<&str> = m.values().map(|e| e.framework.as_str()).collect();
-    f.sort_unstable();
-    f.dedup();
-    f.len()
-}
-
-/// The entries of several results of the same setup taken as rounds: per key, the samples
-/// of every file together, the means of their throughput and p99.
-pub fn merged_entries(results: &[AnyResult]) -> BTreeMap<String, Entry> {
-    let mut out: BTreeMap<String, Entry> = BTreeMap::new();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for r in results {
-        for (k, e) in entries(r) {
-            *counts.entry(k.clone()).or_default() += 1;
-            match out.get_mut(&k) {
-                None => {
-                    out.insert(k, e);
-                }
-                Some(m) => {
-                    m.rps += e.rps;
-                    m.p99_ms = match (m.p99_ms, e.p99_ms) {
-                        (Some(a), Some(b)) => Some(a + b),
-                        _ => None,
-                    };
-                    m.rps_samples.extend(e.rps_samples);
-                    m.p99_samples.extend(e.p99_samples);
-                }
-            }
-        }
-    }
-    for (k, m) in out.iter_mut() {
-        let n = counts[k] as f64;
-        m.rps /= n;
-        m.p99_ms = m.p99_ms.map(|p| p / n);
-    }
-    out
-}
-
-/// Check `current` against `baseline`.
-pub fn check(baseline: (&AnyResult, &str), current: (&AnyResult, &str), o: &CheckOptions) -> CheckResult {
+/// Check `current` against `baseline`, one result each.
+pub fn check(
+    baseline: (&AnyResult, &str),
+    current: (&AnyResult, &str),
+    o: &CheckOptions,
+) -> Result<CheckResult, CheckError> {
     check_rounds(
-        (std::slice::from_ref(baseline.0), baseline.1),
-        (std::slice::from_ref(current.0), current.1),
+        &[(baseline.0.clone(), baseline.1.to_string())],
+        &[(current.0.clone(), current.1.to_string())],
         o,
     )
 }
 
-/// Check `current` against `baseline` where each side may be several results of the same
-/// setup (rounds): their samples together feed the significance gate.
+/// Check `current` against `baseline` where each side may be several results (with their
+/// file names) of the same setup: their rounds together feed the intervals.
 pub fn check_rounds(
-    baseline: (&[AnyResult], &str),
-    current: (&[AnyResult], &str),
+    baseline: &[(AnyResult, String)],
+    current: &[(AnyResult, String)],
     o: &CheckOptions,
-) -> CheckResult {
-    let (mut base, mut cur) = (merged_entries(baseline.0), merged_entries(current.0));
+) -> Result<CheckResult, CheckError> {
+    if baseline.is_empty() {
+        return Err(CheckError::Empty("baseline"));
+    }
+    if current.is_empty() {
+        return Err(CheckError::Empty("current"));
+    }
+    let mismatches = fingerprint::mismatches(baseline, current);
+    let refused: Vec<String> =
+        mismatches.iter().filter(|m| fingerprint::refuses(m)).map(|m| m.message.clone()).collect();
+    if !refused.is_empty() && !o.allow_mismatch {
+        return Err(CheckError::Mismatch(refused));
+    }
+    let (mut base, mut cur) = (merged_entries(baseline)?, merged_entries(current)?);
     let mut notes = Vec::new();
-    if frameworks(&base) == 1 && frameworks(&cur) == 1 {
+    if !refused.is_empty() {
+        notes.push(format!(
+            "compared despite {} difference{} in how the sides were measured (--allow-mismatch): see mismatches",
+            refused.len(),
+            if refused.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if entries::frameworks(&base) == 1 && entries::frameworks(&cur) == 1 {
         let (bf, cf) = (
             base.values().next().map(|e| e.framework.clone()),
             cur.values().next().map(|e| e.framework.clone()),
@@ -187,11 +147,11 @@ pub fn check_rounds(
                 cf.unwrap_or_default()
             ));
         }
-        base = rekey(base);
-        cur = rekey(cur);
+        base = entries::rekey(base);
+        cur = entries::rekey(cur);
     }
     let mut workloads: Vec<WorkloadCheck> =
-        cur.iter().filter_map(|(k, c)| base.get(k).map(|b| evaluate(b, c, o))).collect();
+        cur.iter().filter_map(|(k, c)| base.get(k).map(|b| evaluate::evaluate(b, c, o))).collect();
     workloads.sort_by(|a, b| {
         b.severity.cmp(&a.severity).then(a.rps_change_percent.total_cmp(&b.rps_change_percent))
     });
@@ -199,102 +159,27 @@ pub fn check_rounds(
     if workloads.is_empty() {
         notes.push("no workload was measured on both sides".into());
     }
-    CheckResult {
+    let inconclusive = workloads.iter().filter(|w| w.decision == Some(Decision::Inconclusive)).count();
+    Ok(CheckResult {
         mode: "check".into(),
         schema_version: SCHEMA_VERSION,
         verdict,
-        baseline: side(&baseline.0[0], baseline.1),
-        current: side(&current.0[0], current.1),
+        inconclusive_workloads: inconclusive as u32,
+        baseline: side(baseline),
+        current: side(current),
         thresholds: Thresholds {
             warn_percent: o.warn,
             fail_percent: o.fail,
             metric: o.metric.as_str().into(),
             alpha: o.alpha,
+            noise_floor_percent: o.noise_floor,
         },
         workloads,
         only_in_baseline: base.keys().filter(|k| !cur.contains_key(*k)).cloned().collect(),
         only_in_current: cur.keys().filter(|k| !base.contains_key(*k)).cloned().collect(),
+        mismatches,
         notes,
-    }
-}
-
-/// A gate's outcome: the p-value and whether it is below alpha.
-type Gate = Option<(f64, bool)>;
-
-/// Significance of a change when both sides have at least 2 samples (`None` otherwise).
-fn gate(base: &[f64], cur: &[f64], alpha: f64) -> Gate {
-    if base.len() < 2 || cur.len() < 2 {
-        return None;
-    }
-    crate::stats::welch(cur, base, 0.95).map(|w| (w.p_value, w.p_value < alpha))
-}
-
-fn evaluate(b: &Entry, c: &Entry, o: &CheckOptions) -> WorkloadCheck {
-    let ov = o.overrides.get(&c.workload);
-    let warn = ov.and_then(|v| v.warn).unwrap_or(o.warn);
-    let fail = ov.and_then(|v| v.fail).unwrap_or(o.fail);
-    let rps_change = if b.rps > 0.0 { (c.rps - b.rps) / b.rps * 100.0 } else { 0.0 };
-    let p99_change = match (b.p99_ms, c.p99_ms) {
-        (Some(x), Some(y)) if x > 0.0 => Some((y - x) / x * 100.0),
-        _ => None,
-    };
-    let rps_gate = gate(&b.rps_samples, &c.rps_samples, o.alpha);
-    let p99_gate = gate(&b.p99_samples, &c.p99_samples, o.alpha);
-    // Each figure's badness in percent (positive = worse) and whether it passes its gate.
-    let mut candidates: Vec<(f64, String, Gate)> = Vec::new();
-    if o.metric != Metric::P99 {
-        candidates.push((-rps_change, format!("throughput {rps_change:+.1} %"), rps_gate));
-    }
-    if o.metric != Metric::Rps {
-        if let Some(p) = p99_change {
-            candidates.push((p, format!("p99 latency {p:+.1} %"), p99_gate));
-        }
-    }
-    let level = |bad: f64| {
-        if bad >= fail {
-            Severity::Regression
-        } else if bad >= warn {
-            Severity::Warning
-        } else {
-            Severity::Pass
-        }
-    };
-    let mut severity = Severity::Pass;
-    let mut reasons = Vec::new();
-    for (bad, what, g) in &candidates {
-        let s = level(*bad);
-        match (s, g) {
-            (Severity::Pass, _) => {}
-            (_, Some((p, false))) => reasons.push(format!("{what}, not significant (p = {p:.3}): noise")),
-            (s, g) => {
-                let limit = if s == Severity::Regression { fail } else { warn };
-                let sig = g.map(|(p, _)| format!(", p = {p:.4}")).unwrap_or_default();
-                reasons.push(format!("{what} (threshold {limit} %{sig})"));
-                severity = severity.max(s);
-            }
-        }
-    }
-    if reasons.is_empty() {
-        reasons.push(
-            candidates.iter().map(|c| c.1.clone()).collect::<Vec<_>>().join(", ") + ": within thresholds",
-        );
-    }
-    WorkloadCheck {
-        framework: c.framework.clone(),
-        workload: c.workload.clone(),
-        baseline_rps: b.rps,
-        current_rps: c.rps,
-        rps_change_percent: round_to(rps_change, 2),
-        baseline_p99_ms: b.p99_ms,
-        current_p99_ms: c.p99_ms,
-        p99_change_percent: p99_change.map(|v| round_to(v, 2)),
-        p_value: rps_gate.map(|(p, _)| p),
-        significant: rps_gate.map(|(_, s)| s),
-        severity,
-        warn_percent: warn,
-        fail_percent: fail,
-        reason: reasons.join("; "),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -6,9 +6,9 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use super::Usage;
-use crate::check::{check_rounds, find_config, CheckOptions, Metric};
-use crate::report::{check_markdown, read_any};
-use crate::schema::{write_atomic, Severity};
+use crate::check::{check_rounds, find_config, CheckOptions, Metric, NOISE_FLOOR_PERCENT};
+use crate::report::{check_markdown, read_any, AnyResult};
+use crate::schema::{write_atomic, MismatchKind, Severity};
 
 /// `--metric` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -23,7 +23,7 @@ pub enum MetricArg {
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// The baseline result (run, profile or compare); several files (comma-separated) are
-    /// taken as rounds of the same setup, so the significance gate can apply.
+    /// taken as rounds of the same setup, so the intervals can be computed.
     #[arg(long, value_name = "FILE[,FILE…]", value_delimiter = ',', required = true)]
     pub baseline: Vec<PathBuf>,
     /// The current result(s), as --baseline.
@@ -47,6 +47,13 @@ pub struct CheckArgs {
     /// Exit 1 when a regression at or past --fail is found.
     #[arg(long)]
     pub fail_on_regression: bool,
+    /// A change whose whole interval lies within ± this many percent passes (default 2).
+    #[arg(long, value_name = "PCT")]
+    pub noise_floor: Option<f64>,
+    /// Check even when the sides were measured differently (concurrency, rate, duration,
+    /// warmup, workers, timeout, CPU pinning, CPU model, cores); each difference is flagged.
+    #[arg(long)]
+    pub allow_mismatch: bool,
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
@@ -72,16 +79,47 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         .into());
     }
     let alpha = file.alpha.unwrap_or(0.05);
-    let read = |flag: &str, files: &[PathBuf]| -> anyhow::Result<Vec<crate::report::AnyResult>> {
-        files.iter().map(|f| read_any(f).map_err(|e| Usage(format!("{flag}: {e}")).into())).collect()
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(Usage(format!("invalid [check] alpha {alpha}; expected a number between 0 and 1")).into());
+    }
+    let noise_floor = args.noise_floor.or(file.noise_floor).unwrap_or(NOISE_FLOOR_PERCENT);
+    if !(0.0..100.0).contains(&noise_floor) {
+        return Err(Usage(format!("invalid --noise-floor {noise_floor}; expected 0 ≤ PCT < 100")).into());
+    }
+    let read = |flag: &str, files: &[PathBuf]| -> anyhow::Result<Vec<(AnyResult, String)>> {
+        files
+            .iter()
+            .map(|f| {
+                read_any(f)
+                    .map(|r| (r, f.display().to_string()))
+                    .map_err(|e| Usage(format!("{flag}: {e}")).into())
+            })
+            .collect()
     };
     let (base, cur) = (read("--baseline", &args.baseline)?, read("--current", &args.current)?);
-    let options = CheckOptions { warn, fail, metric, alpha, overrides: file.workloads.clone() };
-    let names =
-        |files: &[PathBuf]| files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(",");
-    let (b, c) = (names(&args.baseline), names(&args.current));
-    let result = check_rounds((&base, &b), (&cur, &c), &options);
+    let options = CheckOptions {
+        warn,
+        fail,
+        metric,
+        alpha,
+        noise_floor,
+        allow_mismatch: args.allow_mismatch,
+        overrides: file.workloads.clone(),
+    };
+    let result = check_rounds(&base, &cur, &options).map_err(|e| Usage(e.to_string()))?;
     let md = check_markdown(&result);
+    let refused: Vec<&str> = result
+        .mismatches
+        .iter()
+        .filter(|m| m.kind != MismatchKind::Harness)
+        .map(|m| m.message.as_str())
+        .collect();
+    if !refused.is_empty() {
+        eprintln!("warning: the sides were measured differently; checked anyway (--allow-mismatch):");
+        for m in &refused {
+            eprintln!("  - {m}");
+        }
+    }
     if let Some(path) = &args.report {
         std::fs::write(path, &md).with_context(|| format!("cannot write {}", path.display()))?;
     }
