@@ -115,8 +115,10 @@ fn the_ci_script_keeps_baselines_by_commit_and_falls_back_to_them() {
     assert!(md.starts_with("<!-- benchmark-harness -->\n## "), "{md}");
     assert!(md.contains("**Not a same-runner comparison**") && md.contains(missing), "{md}");
     assert!(!md.contains("same-runner A/B"), "{md}");
+    // Against a baseline measured elsewhere, `check` is told explicitly to go on.
+    assert!(md.contains("`check` ran with `--allow-mismatch`"), "{md}");
     assert_verdict(&md, rc, &format!("{out}{err}"));
-    // Two rounds on each side: the significance gate applied (a p-value per workload).
+    // Two rounds on each side: an interval and a p-value per workload.
     let check: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(results.join("current/axum-baseline/baseline.check.json")).unwrap(),
     )
@@ -124,6 +126,7 @@ fn the_ci_script_keeps_baselines_by_commit_and_falls_back_to_them() {
     assert_eq!(check["baseline"]["git_commit"], commit.as_str());
     for w in check["workloads"].as_array().unwrap() {
         assert!(w["p_value"].is_number() && w["significant"].is_boolean(), "{w}");
+        assert!(w["rps_ratio_ci"]["low"].is_number() && w["decision"].is_string(), "{w}");
     }
 
     // main again: the old baseline moves to history under its commit.
@@ -185,6 +188,9 @@ fn the_ci_script_checks_a_pr_as_a_same_runner_ab_of_base_and_head() {
     .unwrap();
     assert_eq!(check["baseline"]["git_commit"], base.as_str(), "{check}");
     assert_eq!(check["current"]["git_commit"], head.as_str(), "{check}");
+    // Same runner, same settings, same harness: the fingerprints agree (no --allow-mismatch).
+    assert_eq!(check["mismatches"], serde_json::json!([]), "{check}");
+    assert!(!md.contains("--allow-mismatch"), "{md}");
     assert!(results.join("current/base/axum-baseline/baseline.round2.json").is_file());
     assert!(results.join("current/axum-baseline/baseline.round2.json").is_file());
 
