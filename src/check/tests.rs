@@ -1,3 +1,7 @@
+//! Verdict tests of `check` on saved and synthetic results (no timing): the interval rule on
+//! throughput with SciPy reference values, fingerprints, refused figures, and the old
+//! behaviour kept where it was right.
+
 use super::*;
 use crate::schema::{CompareResult, Interval, MismatchKind, RunResult, WorkloadStatus};
 
