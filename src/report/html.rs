@@ -259,6 +259,9 @@ fn run(r: &RunResult) -> String {
     if !problems.is_empty() {
         let _ = writeln!(b, "<h2>Workloads not measured</h2>\n<ul>{problems}</ul>");
     }
+    if let Some(c) = &r.comparison {
+        b.push_str(&super::baseline::html(c, esc));
+    }
     let _ =
         writeln!(b, "<h2>Methodology</h2>\n<ul class=\"method\">\n{}</ul>", methodology(m, &r.configuration));
     b.push_str(&notes(&r.notes));

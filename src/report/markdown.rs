@@ -228,6 +228,9 @@ fn run(r: &RunResult) -> String {
     if !problems.is_empty() {
         let _ = writeln!(out, "## Workloads not measured\n\n{problems}");
     }
+    if let Some(c) = &r.comparison {
+        out.push_str(&super::baseline::markdown(c, esc));
+    }
     out.push_str("## Methodology\n\n");
     out.push_str(&methodology(m, &r.configuration));
     out.push_str(&notes(&r.notes));

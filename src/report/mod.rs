@@ -4,6 +4,7 @@
 //! Reads only the result types, so any saved result can be rendered again; never prints.
 
 mod any;
+mod baseline;
 mod caveats;
 mod console;
 #[cfg(test)]
