@@ -90,8 +90,13 @@ impl Progress for StderrProgress {
             }
             Event::Invalid { workload, reason } => format!("  {workload}: INVALID: {}", first_line(reason)),
             Event::Measuring { .. } => return,
-            Event::Measured { requests_per_sec, success_rate, .. } => {
-                format!("  {} req/s, {:.1}% ok", thousands(*requests_per_sec), success_rate * 100.0)
+            Event::Measured { requests_per_sec, success_rate, load, .. } => {
+                let mut line =
+                    format!("  {} req/s, {:.1}% ok", thousands(*requests_per_sec), success_rate * 100.0);
+                for c in crate::report::load_caveats(load) {
+                    line.push_str(&format!("\n  warning: {c}"));
+                }
+                line
             }
             Event::Failed { workload, reason } => format!("  {workload}: FAILED: {reason}"),
             Event::ServerRestarting { app } => format!("restarting {app}…"),

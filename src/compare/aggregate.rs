@@ -59,6 +59,16 @@ fn mean(v: impl Iterator<Item = f64>) -> f64 {
     crate::stats::mean_or_zero(&v.collect::<Vec<_>>())
 }
 
+/// The rounds' memory method when they agree, else `mixed` (the figures then mix PSS and RSS).
+fn one_method(res: &[&Resources]) -> Option<String> {
+    let first = res.first()?.memory.method.clone();
+    if res.iter().all(|r| r.memory.method == first) {
+        first
+    } else {
+        Some("mixed".into())
+    }
+}
+
 /// The framework's result over all its rounds.
 pub fn framework_result(framework: &str, c: &Collected, confidence: f64) -> FrameworkResult {
     let samples = c.samples();
@@ -86,6 +96,7 @@ pub fn framework_result(framework: &str, c: &Collected, confidence: f64) -> Fram
             avg_mb: round_to(mean(res.iter().map(|r| r.memory.avg_mb)), 2),
             peak_mb: res.iter().map(|r| r.memory.peak_mb).fold(0.0, f64::max),
             p95_mb: round_to(mean(res.iter().map(|r| r.memory.p95_mb)), 2),
+            method: one_method(&res),
         },
         samples: res.iter().map(|r| r.samples).sum(),
     });

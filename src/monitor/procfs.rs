@@ -87,6 +87,21 @@ pub fn group_members(pgid: i32) -> Vec<ProcInfo> {
     snapshot().into_iter().filter(|p| p.pgid == pgid).collect()
 }
 
+/// Proportional set size of `pid` in bytes, from `/proc/PID/smaps_rollup` (Linux ≥ 4.14):
+/// its private pages plus its share of pages mapped by several processes, so a prefork
+/// server's workers sum to what they use together. `None` when unreadable.
+pub fn pss_bytes(pid: i32) -> Option<u64> {
+    parse_pss(&std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?)
+}
+
+/// The `Pss:` line of an smaps_rollup text, in bytes.
+pub fn parse_pss(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("Pss:"))?;
+    let mut f = line.split_whitespace().skip(1);
+    let value: u64 = f.next()?.parse().ok()?;
+    (f.next()? == "kB").then_some(value * 1024)
+}
+
 pub(crate) fn page_size() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -141,5 +156,17 @@ mod tests {
     fn own_process_is_in_the_snapshot() {
         let me = std::process::id() as i32;
         assert!(snapshot().iter().any(|p| p.pid == me && p.rss_bytes > 0));
+    }
+
+    #[test]
+    fn pss_is_read_from_smaps_rollup() {
+        let text = "55d0c0a00000-7ffd1e9f6000 ---p 00000000 00:00 0    [rollup]\nRss:               20480 kB\nPss:                9133 kB\nPss_Anon:           4000 kB\n";
+        assert_eq!(parse_pss(text), Some(9133 * 1024));
+        assert_eq!(parse_pss("Rss: 1 kB\n"), None);
+        let me = std::process::id() as i32;
+        if std::path::Path::new("/proc/self/smaps_rollup").exists() {
+            let pss = pss_bytes(me).expect("own smaps_rollup is readable");
+            assert!(pss > 0);
+        }
     }
 }

@@ -130,6 +130,13 @@ pub fn run_table(result: &RunResult) -> String {
         out.push_str(&reasons.join("\n"));
         out.push('\n');
     }
+    let caveats = super::run_caveats(result);
+    if !caveats.is_empty() {
+        out.push_str("\ncaveats (figures limited by the setup, not only by the server):\n");
+        for (w, c) in caveats {
+            out.push_str(&format!("- {w}: {c}\n"));
+        }
+    }
     if !result.complete {
         out.push_str("\nincomplete: the run was interrupted; unmeasured workloads are marked skipped\n");
     }
@@ -176,6 +183,13 @@ pub fn compare_table(r: &CompareResult) -> String {
         out.push('\n');
         out.push_str(&unranked.join("\n"));
         out.push('\n');
+    }
+    let caveats = super::compare_caveats(r);
+    if !caveats.is_empty() {
+        out.push_str("\ncaveats (figures limited by the setup, not only by the server):\n");
+        for (w, f, c) in caveats {
+            out.push_str(&format!("- {w} / {f}: {c}\n"));
+        }
     }
     for f in r.frameworks.iter().filter(|f| f.status != WorkloadStatus::Ok) {
         out.push_str(&format!(

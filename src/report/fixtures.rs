@@ -89,7 +89,7 @@ fn throughput(rps: f64, duration: f64, body: f64) -> Throughput {
 fn resources(cpu: f64, mem: f64) -> Resources {
     Resources {
         cpu: CpuStats { avg_percent: cpu, peak_percent: r3(cpu * 1.08), p95_percent: r3(cpu * 1.04) },
-        memory: MemoryStats { avg_mb: mem, peak_mb: r3(mem * 1.1), p95_mb: r3(mem * 1.05) },
+        memory: MemoryStats { avg_mb: mem, peak_mb: r3(mem * 1.1), p95_mb: r3(mem * 1.05), method: None },
         samples: 100,
     }
 }

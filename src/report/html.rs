@@ -124,6 +124,20 @@ pub(super) fn methodology(meta: &Metadata, conf: &Configuration) -> String {
 }
 
 /// Notes as a list, if any.
+/// The caveats section: `(what, caveat)` pairs (escaped here); empty when none.
+pub(super) fn caveats(list: &[(String, String)]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> =
+        list.iter().map(|(what, c)| format!("<li><b>{}</b>: {}</li>", esc(what), esc(c))).collect();
+    format!(
+        "<h2>Caveats</h2>\n<p class=\"warn\">These figures are limited by the setup, not only by the server: \
+         read them as bounds, not as the framework's result.</p>\n<ul>{}</ul>\n",
+        items.join("")
+    )
+}
+
 pub(super) fn notes(notes: &[String]) -> String {
     if notes.is_empty() {
         return String::new();
@@ -241,8 +255,12 @@ fn run(r: &RunResult) -> String {
         }
     }
     b.push_str("</table>\n");
+    b.push_str(&caveats(&super::run_caveats(r)));
     if !problems.is_empty() {
         let _ = writeln!(b, "<h2>Workloads not measured</h2>\n<ul>{problems}</ul>");
+    }
+    if let Some(c) = &r.comparison {
+        b.push_str(&super::baseline::html(c, esc));
     }
     let _ =
         writeln!(b, "<h2>Methodology</h2>\n<ul class=\"method\">\n{}</ul>", methodology(m, &r.configuration));

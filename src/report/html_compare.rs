@@ -40,6 +40,9 @@ pub(super) fn render(r: &CompareResult) -> String {
         workload(&mut b, suite, w);
     }
     unranked(&mut b, r);
+    let caveats: Vec<(String, String)> =
+        super::compare_caveats(r).into_iter().map(|(w, f, c)| (format!("{w} / {f}"), c)).collect();
+    b.push_str(&super::html::caveats(&caveats));
     let failed: Vec<_> = r.frameworks.iter().filter(|f| f.status != WorkloadStatus::Ok).collect();
     if !failed.is_empty() {
         b.push_str("<h2>Failed frameworks</h2>\n<ul>");
@@ -297,7 +300,7 @@ fn unranked(b: &mut String, r: &CompareResult) {
     if list.is_empty() {
         return;
     }
-    b.push_str("<h2>Unranked workloads</h2>\n<p>Shown but not ranked: a framework did not pass them.</p>\n");
+    b.push_str("<h2>Unranked workloads</h2>\n<p>Shown but not ranked: a framework did not pass them, or the load generator was the bottleneck.</p>\n");
     for (suite, w) in list {
         let _ = writeln!(
             b,

@@ -113,6 +113,22 @@ pub(super) fn methodology(meta: &Metadata, conf: &Configuration) -> String {
 }
 
 /// Notes as a list, if any.
+/// The caveats section: `(what, caveat)` pairs, `what` already escaped; empty when none.
+pub(super) fn caveats(list: &[(String, String)]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        "## Caveats\n\nThese figures are limited by the setup, not only by the server: read them as \
+                   bounds, not as the framework's result.\n\n"
+            .to_string();
+    for (what, c) in list {
+        let _ = writeln!(out, "- **{what}**: {}", esc(c));
+    }
+    out.push('\n');
+    out
+}
+
 pub(super) fn notes(notes: &[String]) -> String {
     if notes.is_empty() {
         return String::new();
@@ -145,6 +161,14 @@ fn run(r: &RunResult) -> String {
     let _ = writeln!(out, "{}\n", facts.join(" · "));
     if !r.complete {
         out.push_str("> [!WARNING]\n> Incomplete: the run was interrupted; unmeasured workloads are marked skipped.\n\n");
+    }
+    let n = super::run_caveats(r).len();
+    if n > 0 {
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> {n} figure{} limited by the load generator or a missed rate target: see Caveats.\n",
+            if n == 1 { " is" } else { "s are" }
+        );
     }
     let s = &r.summary;
     let _ = writeln!(
@@ -200,8 +224,12 @@ fn run(r: &RunResult) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&caveats(&super::run_caveats(r).into_iter().map(|(w, c)| (esc(&w), c)).collect::<Vec<_>>()));
     if !problems.is_empty() {
         let _ = writeln!(out, "## Workloads not measured\n\n{problems}");
+    }
+    if let Some(c) = &r.comparison {
+        out.push_str(&super::baseline::markdown(c, esc));
     }
     out.push_str("## Methodology\n\n");
     out.push_str(&methodology(m, &r.configuration));

@@ -35,6 +35,11 @@ pub(super) fn render(r: &CompareResult) -> String {
         }
     }
     unranked(&mut out, r);
+    let caveats: Vec<(String, String)> = super::compare_caveats(r)
+        .into_iter()
+        .map(|(w, f, c)| (format!("{} / {}", esc(&w), esc(&f)), c))
+        .collect();
+    out.push_str(&super::markdown::caveats(&caveats));
     let failed: Vec<_> = r.frameworks.iter().filter(|f| f.status != WorkloadStatus::Ok).collect();
     if !failed.is_empty() {
         out.push_str("## Failed frameworks\n\n");
@@ -252,7 +257,7 @@ fn unranked(out: &mut String, r: &CompareResult) {
     if list.is_empty() {
         return;
     }
-    out.push_str("## Unranked workloads\n\nThese workloads are shown but not ranked: a framework did not pass them.\n\n");
+    out.push_str("## Unranked workloads\n\nThese workloads are shown but not ranked: a framework did not pass them, or the load generator was the bottleneck.\n\n");
     for (suite, w) in list {
         let _ = writeln!(
             out,

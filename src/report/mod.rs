@@ -4,6 +4,8 @@
 //! Reads only the result types, so any saved result can be rendered again; never prints.
 
 mod any;
+mod baseline;
+mod caveats;
 mod console;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -16,6 +18,7 @@ mod svg;
 mod view;
 
 pub use any::{read_any, AnyResult};
+pub use caveats::{compare_caveats, load_caveats, run_caveats, Caveat};
 pub use console::{compare_table, run_table, thousands, Table};
 pub use html::HtmlReport;
 pub use markdown::MarkdownReport;

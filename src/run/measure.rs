@@ -73,9 +73,13 @@ pub fn verify_answer(
             let died = session.server_died().map(|r| format!("; {r}")).unwrap_or_default();
             Err(AnswerError::NoAnswer(format!("no answer to {} {}: {e}{died}", request.method, request.path)))
         }
-        Ok(resp) => crate::verify::check(&workload.expect, &workload.body, resp.status, &resp.body)
-            .map(|()| resp.body)
-            .map_err(AnswerError::Invalid),
+        Ok(resp) => {
+            let content_type =
+                resp.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.as_str());
+            crate::verify::check(&workload.expect, &workload.body, resp.status, content_type, &resp.body)
+                .map(|()| resp.body)
+                .map_err(AnswerError::Invalid)
+        }
     }
 }
 
@@ -218,6 +222,7 @@ pub fn measure_load(
         workload: name,
         requests_per_sec: measurement.throughput.requests_per_sec,
         success_rate: measurement.throughput.success_rate,
+        load: Box::new(measurement.load.clone()),
     });
     WorkloadOutcome {
         status: WorkloadStatus::Ok,

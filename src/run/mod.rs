@@ -67,16 +67,50 @@ pub struct RunPlan {
 /// What is happening, for the progress display (the library never prints).
 #[derive(Debug, Clone)]
 pub enum Event {
-    SetupStarted { app: String },
-    SetupDone { app: String, cached: bool },
-    ServerStarting { app: String, port: u16 },
-    ServerReady { app: String, port: u16, secs: f64 },
-    WorkloadStarted { workload: String, index: usize, total: usize },
-    Invalid { workload: String, reason: String },
-    Measuring { workload: String, warmup_secs: f64, duration_secs: f64 },
-    Measured { workload: String, requests_per_sec: f64, success_rate: f64 },
-    Failed { workload: String, reason: String },
-    ServerRestarting { app: String },
+    SetupStarted {
+        app: String,
+    },
+    SetupDone {
+        app: String,
+        cached: bool,
+    },
+    ServerStarting {
+        app: String,
+        port: u16,
+    },
+    ServerReady {
+        app: String,
+        port: u16,
+        secs: f64,
+    },
+    WorkloadStarted {
+        workload: String,
+        index: usize,
+        total: usize,
+    },
+    Invalid {
+        workload: String,
+        reason: String,
+    },
+    Measuring {
+        workload: String,
+        warmup_secs: f64,
+        duration_secs: f64,
+    },
+    /// `load` says how the load was generated (the display names its caveats).
+    Measured {
+        workload: String,
+        requests_per_sec: f64,
+        success_rate: f64,
+        load: Box<crate::schema::LoadInfo>,
+    },
+    Failed {
+        workload: String,
+        reason: String,
+    },
+    ServerRestarting {
+        app: String,
+    },
     Interrupted,
 }
 

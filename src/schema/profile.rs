@@ -168,4 +168,13 @@ pub struct WorkloadRatio {
     pub ratio: f64,
     /// p99 latency ratio, current ÷ baseline (above 1: slower answers).
     pub p99_ratio: Option<f64>,
+    /// `upper` when the baseline's load generator was saturated (the baseline is faster than
+    /// measured, so the true ratio is at most `ratio`), `lower` when this result's was (at
+    /// least `ratio`), `unknown` when both were; absent when neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound: Option<String>,
+    /// True when `ratio` is within the single-window noise band (± 10 %): one window per side
+    /// cannot tell such a difference from run-to-run noise.
+    #[serde(default)]
+    pub within_noise: bool,
 }

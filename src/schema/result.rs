@@ -224,12 +224,18 @@ pub struct CpuStats {
     pub p95_percent: f64,
 }
 
-/// Resident memory in MiB.
+/// Memory of the server's process tree in MiB.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MemoryStats {
     pub avg_mb: f64,
     pub peak_mb: f64,
     pub p95_mb: f64,
+    /// `pss`: proportional set size summed over the tree (pages shared between a prefork
+    /// server's workers counted once), read from `/proc/PID/smaps_rollup`; `rss`: resident
+    /// set size summed (double-counts shared pages), used when PSS is unreadable. Absent in
+    /// older files (RSS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
 }
 
 /// How the load was generated, and whether the generator kept up.
