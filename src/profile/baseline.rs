@@ -141,7 +141,7 @@ fn analysis(who: &str, against: &str, workloads: &[WorkloadRatio], overall: Opti
     // Name a category only when it stands out from the next one beyond the noise band.
     match (cats.first(), cats.get(1)) {
         (Some((cat, g)), next) if *g < 1.0 - SINGLE_WINDOW_NOISE => {
-            if next.is_none_or(|(_, n)| g / n < 1.0 - SINGLE_WINDOW_NOISE) {
+            if next.map_or(true, |(_, n)| g / n < 1.0 - SINGLE_WINDOW_NOISE) {
                 lines.push(format!(
                     "the binding costs most in {cat}: {:.1} % of the baseline's throughput",
                     g * 100.0
