@@ -15,6 +15,7 @@ mod tail;
 
 pub use config::{find_config, CheckConfig, CiConfig, ConfigError, Override};
 pub use entries::{entries, merged_entries, Entry};
+pub use fingerprint::{mismatches, refuses};
 pub use rule::{judge, Clause, Judgement, Limits};
 
 use std::collections::BTreeMap;

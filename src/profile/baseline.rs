@@ -4,6 +4,7 @@
 use crate::stats::round_to;
 use std::collections::BTreeMap;
 
+use crate::report::AnyResult;
 use crate::schema::{BaselineComparison, BaselineRef, RunResult, WorkloadRatio, WorkloadStatus};
 
 /// Compare every workload measured on both sides; list the ones on one side only.
@@ -70,7 +71,16 @@ pub fn compare_with_baseline(current: &RunResult, baseline: &RunResult, file: &s
         .map(|g| round_to(g, 4));
     let who = current.metadata.framework.clone().unwrap_or_else(|| "this result".into());
     let against = baseline.metadata.framework.clone().unwrap_or_else(|| file.to_string());
-    let analysis = analysis(&who, &against, &workloads, overall_ratio);
+    let mut analysis = analysis(&who, &against, &workloads, overall_ratio);
+    // Measured differently: say so first, loudly (the ratios then mix setup and framework).
+    let differ = crate::check::mismatches(
+        &[(AnyResult::Run(baseline.clone()), file.to_string())],
+        &[(AnyResult::Run(current.clone()), "this run".to_string())],
+    );
+    for m in differ.iter().rev() {
+        let weight = if crate::check::refuses(m) { "measured differently" } else { "note" };
+        analysis.insert(0, format!("{weight}: {}", m.message));
+    }
     BaselineComparison {
         baseline: BaselineRef { framework: baseline.metadata.framework.clone(), file: file.to_string() },
         workloads,
@@ -247,5 +257,18 @@ mod tests {
         let base = result("rs", &[("a", "json", 100.0, 1.0), ("b", "path", 100.0, 1.0)]);
         let c = compare_with_baseline(&cur, &base, "rs.json");
         assert!(c.analysis.iter().any(|l| l.starts_with("no category stands out")), "{:?}", c.analysis);
+    }
+
+    #[test]
+    fn a_baseline_measured_differently_is_flagged_first() {
+        let cur = result("py", &[("a", "json", 50.0, 1.0)]);
+        let mut base = result("rs", &[("a", "json", 100.0, 1.0)]);
+        base.configuration.concurrency = 256;
+        let c = compare_with_baseline(&cur, &base, "rs.json");
+        assert!(
+            c.analysis[0].starts_with("measured differently: baseline concurrency 256, current"),
+            "{:?}",
+            c.analysis
+        );
     }
 }
