@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::Usage;
-use crate::run::LoadOptions;
+use crate::run::{LoadOptions, MachineLog, PinRequest, Pinning};
 
 /// The form of the result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -55,12 +55,18 @@ pub struct LoadArgs {
     /// Skip the answer check (results are then marked unverified).
     #[arg(long)]
     pub no_verify: bool,
-    /// Pin the server to these CPUs (Linux), e.g. 0 or 0-1.
+    /// Pin the server to these CPUs (Linux), e.g. 0 or 0-1 [default on Linux with 2+ CPUs:
+    /// all but the generator's share; the generator then gets the rest].
     #[arg(long, value_name = "LIST")]
     pub server_cpus: Option<String>,
-    /// Pin the load generator to these CPUs (Linux), e.g. 1.
+    /// Pin the load generator to these CPUs (Linux), e.g. 1 [default on Linux with 2+ CPUs:
+    /// a quarter of them, at least 1, the highest-numbered].
     #[arg(long, value_name = "LIST")]
     pub loadgen_cpus: Option<String>,
+    /// Do not pin the server and the load generator to separate CPUs (the default on Linux
+    /// with 2 or more usable CPUs when the harness starts the server).
+    #[arg(long, conflicts_with_all = ["server_cpus", "loadgen_cpus"])]
+    pub no_pin: bool,
 }
 
 fn secs(flag: &str, v: f64, allow_zero: bool) -> Result<Duration, Usage> {
@@ -75,8 +81,14 @@ fn secs(flag: &str, v: f64, allow_zero: bool) -> Result<Duration, Usage> {
 }
 
 impl LoadArgs {
-    /// Validate into the library's load options.
+    /// Validate into the library's load options, for a server the harness starts.
     pub fn load_options(&self) -> Result<LoadOptions, Usage> {
+        self.load_options_for(true)
+    }
+
+    /// Validate into the library's load options; `starts_server` is false for `run --url`
+    /// (no default pinning there, see `run::pinning`).
+    pub fn load_options_for(&self, starts_server: bool) -> Result<LoadOptions, Usage> {
         if self.concurrency == 0 || self.concurrency > 100_000 {
             return Err(Usage(format!(
                 "invalid --concurrency {}; expected 1 to 100000 connections",
@@ -91,29 +103,40 @@ impl LoadArgs {
         if self.workers == 0 {
             return Err(Usage("invalid --workers 0; expected 1 or more".into()));
         }
-        let loadgen_cpus = self
-            .loadgen_cpus
-            .as_deref()
-            .map(crate::host::parse_cpu_list)
-            .transpose()
-            .map_err(|e| Usage(format!("--loadgen-cpus: {e}")))?;
+        let pinning = self.pinning(starts_server)?;
+        let machine = MachineLog::start(pinning.used_cpus(&crate::host::affinity_cpus()));
         Ok(LoadOptions {
             duration: secs("--duration", self.duration, false)?,
             warmup: secs("--warmup", self.warmup, true)?,
             concurrency: self.concurrency,
             rate: self.rate,
             timeout: secs("--timeout", self.timeout, false)?,
-            loadgen_cpus,
+            loadgen_cpus: pinning.loadgen.clone(),
+            pinning: pinning.info(),
+            machine,
         })
     }
 
-    /// The validated `--server-cpus`.
+    /// The pinning to apply: the flags (validated), else the default split, else off.
+    pub fn pinning(&self, starts_server: bool) -> Result<Pinning, Usage> {
+        let parse = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(crate::host::parse_cpu_list)
+                .transpose()
+                .map_err(|e| Usage(format!("{flag}: {e}")))
+        };
+        let request = PinRequest {
+            server: parse("--server-cpus", &self.server_cpus)?,
+            loadgen: parse("--loadgen-cpus", &self.loadgen_cpus)?,
+            no_pin: self.no_pin,
+            starts_server,
+        };
+        Ok(crate::run::pinning::resolve_here(&request))
+    }
+
+    /// The CPUs to pin a server the harness starts to: `--server-cpus`, else the default split.
     pub fn server_cpus(&self) -> Result<Option<Vec<usize>>, Usage> {
-        self.server_cpus
-            .as_deref()
-            .map(crate::host::parse_cpu_list)
-            .transpose()
-            .map_err(|e| Usage(format!("--server-cpus: {e}")))
+        Ok(self.pinning(true)?.server)
     }
 }
 

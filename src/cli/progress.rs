@@ -100,6 +100,7 @@ impl Progress for StderrProgress {
             }
             Event::Failed { workload, reason } => format!("  {workload}: FAILED: {reason}"),
             Event::ServerRestarting { app } => format!("restarting {app}…"),
+            Event::Warning { message } => format!("  warning: {message}"),
             Event::Interrupted => "interrupted: stopping servers and writing what was measured".into(),
         };
         let _ = writeln!(std::io::stderr(), "{line}");

@@ -85,7 +85,7 @@ pub fn emit(result: &RunResult, load: &LoadArgs, quiet: bool) -> anyhow::Result<
 /// Run the `run` command.
 pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     let selection = crate::workload::select_from(&args.load.suite, &args.load.workload)?;
-    let load = args.load.load_options()?;
+    let load = args.load.load_options_for(args.url.is_none())?;
     let target =
         target_of(args.framework.as_deref(), args.app_dir.as_ref(), args.url.as_deref(), &args.load)?;
     let plan = RunPlan {

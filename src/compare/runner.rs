@@ -317,7 +317,7 @@ fn assemble(
         mode: Mode::Compare,
         schema_version: SCHEMA_VERSION,
         complete: false,
-        metadata: crate::run::metadata_now(&plan.repo_dir),
+        metadata: crate::run::metadata_with(&plan.repo_dir, &plan.load),
         configuration: CompareConfiguration {
             load: Configuration {
                 duration_secs: plan.load.duration.as_secs_f64(),
@@ -331,6 +331,7 @@ fn assemble(
                 target_url: None,
                 server_cpus: plan.server_cpus.as_ref().map(|c| join(c)),
                 loadgen_cpus: plan.load.loadgen_cpus.as_ref().map(|c| join(c)),
+                pinning: Some(plan.load.pinning.clone()),
             },
             rounds: plan.rounds,
             rounds_completed: completed,

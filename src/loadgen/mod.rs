@@ -1,9 +1,9 @@
 //! HTTP/1.1 load generator: keep-alive connections driven by one loop that is
 //! parametrised by pacing (closed loop or fixed rate) and a stop condition.
 //!
-//! Built directly on tokio sockets and `httparse` (no HTTP client library): one
-//! OS thread per core, each running a current-thread runtime with one task per
-//! connection. Results go into thread-local HDR histograms and per-second
+//! Built directly on tokio sockets and `httparse` (no HTTP client library): a few
+//! OS threads (one per pinned CPU, else [`generator_cpus`] of the usable ones), each
+//! running a current-thread runtime with one task per connection. Results go into thread-local HDR histograms and per-second
 //! counters that are merged when the run ends, so memory does not grow with the
 //! number of requests. This module may call only the standard library, tokio,
 //! httparse, hdrhistogram, libc and nix; it never prints.
@@ -42,6 +42,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::LoadError;
+pub use worker::generator_cpus;
 
 /// Where to send requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +98,8 @@ pub struct LoadPlan {
     pub duration: Duration,
     /// Per-request timeout (also used for connecting).
     pub timeout: Duration,
-    /// None = number of CPUs this process may run on, capped at `connections`.
+    /// None = one per pinned CPU, else [`generator_cpus`] of the CPUs this process may run
+    /// on; capped at `connections`.
     pub threads: Option<usize>,
     /// Linux: pin generator threads to these CPUs; threads default to `cpus.len()`.
     pub cpus: Option<Vec<usize>>,

@@ -1,6 +1,6 @@
-//! Runs a [`LoadPlan`]: validates it, starts one pinned thread per core with a
-//! current-thread tokio runtime holding its share of the connection tasks and
-//! a ticker that ends the run at the deadline or when `stop` is set, then
+//! Runs a [`LoadPlan`]: validates it, starts its threads (see [`generator_cpus`] for how
+//! many), each with a current-thread tokio runtime holding its share of the connection
+//! tasks and a ticker that ends the run at the deadline or when `stop` is set, then
 //! merges the threads' results into a [`LoadReport`].
 
 use std::cell::RefCell;
@@ -125,7 +125,26 @@ pub(crate) fn run(
     Ok(report(plan, threads, measure_start, results))
 }
 
-/// Threads: explicit, else one per pinned CPU, else one per usable CPU; at most one per connection.
+/// How many CPUs (and so event-loop threads) the generator needs on a machine where
+/// `usable` CPUs are free for the server and the generator together: a quarter of them,
+/// at least 1 (1, 1, 1, 2, 4 for 1, 2, 4, 8, 16 CPUs).
+///
+/// Why a quarter: with keep-alive HTTP/1.1 the generator writes a request it serialised once
+/// and parses a response head; the server parses a request, routes, runs a handler and
+/// serialises a response. Measured with `scripts/bench-loadgen.sh` (plaintext, axum, one
+/// CPU each), the generator spends about a third of the server's CPU time per request, so
+/// one generator CPU keeps up with about three server CPUs; a quarter leaves some headroom.
+/// The same count is used pinned (the CPUs the default split gives the generator, see
+/// `run::pinning`) and unpinned (threads that float): either way the generator takes only
+/// its share instead of one thread per core, which made it compete with the server it
+/// measures (issue 14). When it is still the bottleneck, `generator_bound` says so and
+/// `--loadgen-cpus` gives it more.
+pub fn generator_cpus(usable: usize) -> usize {
+    (usable / 4).max(1)
+}
+
+/// Threads: explicit, else one per pinned CPU, else [`generator_cpus`] of the usable CPUs;
+/// at most one per connection.
 fn thread_count(plan: &LoadPlan) -> Result<usize, LoadError> {
     let invalid = |msg: &str| Err(LoadError::InvalidPlan(msg.to_string()));
     if plan.connections == 0 {
@@ -150,7 +169,8 @@ fn thread_count(plan: &LoadPlan) -> Result<usize, LoadError> {
             return Err(LoadError::InvalidPlan(format!("cpu {bad} is out of range")));
         }
     }
-    let wanted = plan.threads.or(plan.cpus.as_ref().map(Vec::len)).unwrap_or_else(usable_cpus);
+    let wanted =
+        plan.threads.or(plan.cpus.as_ref().map(Vec::len)).unwrap_or_else(|| generator_cpus(usable_cpus()));
     Ok(wanted.clamp(1, plan.connections))
 }
 
@@ -329,9 +349,16 @@ mod tests {
         p.cpus = Some(vec![0, 1]);
         assert_eq!(thread_count(&p).unwrap(), 2);
         p.cpus = None;
+        assert_eq!(thread_count(&p).unwrap(), generator_cpus(usable_cpus()));
         p.connections = 1;
         assert_eq!(thread_count(&p).unwrap(), 1);
         assert!(usable_cpus() >= 1);
+    }
+
+    #[test]
+    fn the_generator_takes_a_quarter_of_the_cpus() {
+        let got: Vec<usize> = [1, 2, 3, 4, 7, 8, 16, 64].iter().map(|&n| generator_cpus(n)).collect();
+        assert_eq!(got, [1, 1, 1, 1, 1, 2, 4, 16]);
     }
 
     #[test]

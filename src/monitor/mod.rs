@@ -4,6 +4,7 @@
 //! [`Monitor::finish`], i.e. during the measured window only.
 
 mod procfs;
+pub mod system;
 
 pub use procfs::{descendants, group_members, parse_pss, parse_stat, pss_bytes, snapshot, tree, ProcInfo};
 

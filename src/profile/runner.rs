@@ -255,6 +255,7 @@ pub fn execute(
     if !result.complete {
         progress.event(&Event::Interrupted);
     }
+    crate::run::finish_machine(&mut result, &plan.load);
     result.summarize(started.elapsed().as_secs_f64());
     if let Some((base, file)) = &plan.baseline {
         result.comparison = Some(compare_with_baseline(&result, base, file));

@@ -140,6 +140,9 @@ pub fn run_table(result: &RunResult) -> String {
     if !result.complete {
         out.push_str("\nincomplete: the run was interrupted; unmeasured workloads are marked skipped\n");
     }
+    if let Some(busy) = super::machine::busy_warning(&result.metadata) {
+        out.push_str(&format!("\nwarning: {busy}\n"));
+    }
     out
 }
 
@@ -231,6 +234,9 @@ pub fn compare_table(r: &CompareResult) -> String {
             "incomplete: interrupted after {} of {} rounds\n",
             r.configuration.rounds_completed, r.configuration.rounds
         ));
+    }
+    if let Some(busy) = super::machine::busy_warning(&r.metadata) {
+        out.push_str(&format!("warning: {busy}\n"));
     }
     out
 }

@@ -36,6 +36,7 @@ fn metadata(framework: Option<(&str, &str, &str, &str)>) -> Metadata {
             memory_gb: Some(7.8),
             kernel: Some("6.8.0-1015-gcp".into()),
         },
+        machine: None,
     }
 }
 
@@ -52,6 +53,7 @@ fn configuration() -> Configuration {
         target_url: None,
         server_cpus: Some("0".into()),
         loadgen_cpus: Some("1".into()),
+        pinning: None,
     }
 }
 

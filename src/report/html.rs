@@ -98,13 +98,14 @@ pub(super) fn methodology(meta: &Metadata, conf: &Configuration) -> String {
         conf.duration_secs, conf.warmup_secs, conf.concurrency, conf.timeout_secs, conf.workers
     );
     let _ = writeln!(out, "<li><b>Load generator:</b> {}</li>", esc(&conf.load_generator));
-    if conf.server_cpus.is_some() || conf.loadgen_cpus.is_some() {
-        let _ = writeln!(
-            out,
-            "<li><b>CPU pinning:</b> server on {}, load generator on {}</li>",
-            o(&conf.server_cpus),
-            o(&conf.loadgen_cpus)
-        );
+    if let Some(pin) = super::machine::pinning_words(conf) {
+        let _ = writeln!(out, "<li><b>CPU pinning:</b> {}</li>", esc(&pin));
+    }
+    if let Some(machine) = super::machine::machine_words(meta) {
+        let _ = writeln!(out, "<li><b>Machine:</b> {}</li>", esc(&machine));
+    }
+    if let Some(busy) = super::machine::busy_warning(meta) {
+        let _ = writeln!(out, "<li><b>⚠ {}</b></li>", esc(busy));
     }
     if let Some(url) = &conf.target_url {
         let _ = writeln!(out, "<li><b>Target:</b> <code>{}</code></li>", esc(url));

@@ -83,14 +83,14 @@ pub(super) fn methodology(meta: &Metadata, conf: &Configuration) -> String {
         conf.duration_secs, conf.warmup_secs, conf.concurrency, conf.timeout_secs, conf.workers
     );
     let _ = writeln!(out, "- **Load generator:** {}", esc(&conf.load_generator));
-    if conf.server_cpus.is_some() || conf.loadgen_cpus.is_some() {
-        let pin = |c: &Option<String>| c.as_deref().map_or("not pinned".to_string(), esc);
-        let _ = writeln!(
-            out,
-            "- **CPU pinning:** server on {}, load generator on {}",
-            pin(&conf.server_cpus),
-            pin(&conf.loadgen_cpus)
-        );
+    if let Some(pin) = super::machine::pinning_words(conf) {
+        let _ = writeln!(out, "- **CPU pinning:** {}", esc(&pin));
+    }
+    if let Some(machine) = super::machine::machine_words(meta) {
+        let _ = writeln!(out, "- **Machine:** {}", esc(&machine));
+    }
+    if let Some(busy) = super::machine::busy_warning(meta) {
+        let _ = writeln!(out, "- ⚠️ **{}**", esc(busy));
     }
     if let Some(url) = &conf.target_url {
         let _ = writeln!(out, "- **Target:** `{}`", url.replace('`', "'"));

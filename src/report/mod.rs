@@ -11,6 +11,7 @@ mod console;
 pub(crate) mod fixtures;
 mod html;
 mod html_compare;
+mod machine;
 mod markdown;
 mod markdown_check;
 mod markdown_compare;

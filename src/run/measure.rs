@@ -1,5 +1,6 @@
 //! One workload on a session: verify the answer, then warm up and measure with the monitor
-//! sampling the server only during the measured window.
+//! sampling the server only during the measured window, and the machine's load read over
+//! the same window (a busy machine is warned about, see [`super::machine`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,6 +10,7 @@ use hdrhistogram::Histogram;
 
 use super::{measurement_of, Event, LoadOptions, Progress, RunPlan, Session};
 use crate::loadgen::{self, LoadPlan, Pacing, Phase, RequestSpec, ResponseCheck};
+use crate::monitor::system::WindowProbe;
 use crate::monitor::Monitor;
 use crate::schema::{Measurement, WorkloadResult, WorkloadStatus};
 use crate::workload::{ExpectBody, Workload};
@@ -175,17 +177,27 @@ pub fn measure_load(
     let watcher =
         spawn_watcher(ids.map(|(pid, _)| pid), Arc::clone(stop), Arc::clone(&local_stop), Arc::clone(&done));
     let monitor: Mutex<Option<Monitor>> = Mutex::new(None);
+    let probe: Mutex<Option<WindowProbe>> = Mutex::new(None);
     let on_phase = |phase: Phase| {
-        if let (Phase::Measuring, Some((pid, pgid))) = (phase, ids) {
+        if phase != Phase::Measuring {
+            return;
+        }
+        if let Ok(mut p) = probe.lock() {
+            *p = WindowProbe::start(ids.map(|(_, pgid)| pgid));
+        }
+        if let Some((pid, pgid)) = ids {
             if let Ok(mut m) = monitor.lock() {
                 *m = Some(Monitor::start(pid, Some(pgid), Duration::from_millis(100)));
             }
         }
     };
     let report = loadgen::run(&load_plan, &local_stop, &on_phase);
+    let window = probe.lock().ok().and_then(|mut p| p.take()).map(|p| p.finish(&load.machine.cpus()));
     done.store(true, Ordering::SeqCst);
     let _ = watcher.join();
     let resources = monitor.lock().ok().and_then(|mut m| m.take()).and_then(Monitor::finish);
+    // A window that never began measuring (an error, Ctrl-C) is not recorded.
+    let busy = window.and_then(|w| load.machine.record(w));
     if let Some(reason) = session.server_died() {
         return failed(format!("the server exited during the measurement of workload '{name}': {reason}"));
     }
@@ -207,6 +219,10 @@ pub fn measure_load(
         notes.push(
             "resources: null because no 100 ms sample completed during the measured window".to_string(),
         );
+    }
+    if let Some(warning) = busy {
+        progress.event(&Event::Warning { message: format!("{name}: {warning}") });
+        notes.push(warning);
     }
     let measurement = measurement_of(&report, resources, load.concurrency, notes);
     if measurement.throughput.successful_requests == 0 {

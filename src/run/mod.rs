@@ -4,15 +4,19 @@
 //! progress through [`Progress`] and returns a [`RunResult`] (partial on Ctrl-C).
 
 mod convert;
+pub mod machine;
 mod measure;
+pub mod pinning;
 mod session;
 
 pub use convert::{latency_of, measurement_of};
+pub use machine::MachineLog;
 pub use measure::{
     check_for, ensure_running, measure_load, measure_workload, request_of, verify_answer, AnswerError,
     WorkloadOutcome,
 };
-pub use session::{metadata_now, Session, SessionError};
+pub use pinning::{PinRequest, Pinning};
+pub use session::{metadata_now, metadata_with, Session, SessionError};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -20,8 +24,8 @@ use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::schema::{
-    Configuration, Endpoint, Metadata, Mode, RunResult, SuiteResult, Summary, WorkloadResult, WorkloadStatus,
-    SCHEMA_VERSION,
+    Configuration, Endpoint, Metadata, Mode, PinningInfo, RunResult, SuiteResult, Summary, WorkloadResult,
+    WorkloadStatus, SCHEMA_VERSION,
 };
 use crate::workload::Workload;
 
@@ -48,7 +52,12 @@ pub struct LoadOptions {
     pub concurrency: usize,
     pub rate: Option<f64>,
     pub timeout: Duration,
+    /// The CPUs the generator is pinned to (`None` = not pinned), from [`Pinning`].
     pub loadgen_cpus: Option<Vec<usize>>,
+    /// Where the pinning came from, for the result's configuration.
+    pub pinning: PinningInfo,
+    /// The machine's load over the command, shared by every clone of these options.
+    pub machine: MachineLog,
 }
 
 /// A validated `run`.
@@ -111,6 +120,10 @@ pub enum Event {
     ServerRestarting {
         app: String,
     },
+    /// Something the user should know about the figures (e.g. the machine was busy).
+    Warning {
+        message: String,
+    },
     Interrupted,
 }
 
@@ -163,6 +176,7 @@ pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
             target_url,
             server_cpus,
             loadgen_cpus: plan.load.loadgen_cpus.as_ref().map(|c| cpu_list(c)),
+            pinning: Some(plan.load.pinning.clone()),
         },
         suites: chunks(&plan.suites, &plan.workloads)
             .map(|(name, workloads)| SuiteResult {
@@ -208,6 +222,14 @@ pub fn chunks<'a, T>(
     })
 }
 
+/// At the end of a run or profile: the machine's state into the metadata, and its busy
+/// warning (if any) into the run's notes.
+pub fn finish_machine(result: &mut RunResult, load: &LoadOptions) {
+    let state = load.machine.state();
+    result.notes.extend(state.notes.iter().filter(|n| n.starts_with("machine busy")).cloned());
+    result.metadata.machine = Some(state);
+}
+
 fn cpu_list(cpus: &[usize]) -> String {
     cpus.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
 }
@@ -240,6 +262,7 @@ pub fn execute(
     if !result.complete {
         progress.event(&Event::Interrupted);
     }
+    finish_machine(&mut result, &plan.load);
     result.summarize(started.elapsed().as_secs_f64());
     Ok(result)
 }

@@ -276,7 +276,13 @@ pub fn metadata_now(repo_dir: &std::path::Path) -> Metadata {
         git_dirty: git.dirty,
         harness_version: env!("CARGO_PKG_VERSION").to_string(),
         host: crate::host::host(),
+        machine: None,
     }
+}
+
+/// [`metadata_now`] with the machine's state over the command so far (`metadata.machine`).
+pub fn metadata_with(repo_dir: &std::path::Path, load: &super::LoadOptions) -> Metadata {
+    Metadata { machine: Some(load.machine.state()), ..metadata_now(repo_dir) }
 }
 
 /// Add `extra` to `env`. A variable already set (e.g. by the manifest) is extended, not

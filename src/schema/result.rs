@@ -51,6 +51,71 @@ pub struct Metadata {
     pub git_dirty: Option<bool>,
     pub harness_version: String,
     pub host: Host,
+    /// The state of the machine during the command: governors, load average, whether other
+    /// processes were busy while measuring (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<MachineState>,
+}
+
+/// How busy the machine was, and how its CPUs were set, while the command measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MachineState {
+    /// The CPUs the server and the load generator ran on (both pinned sets, or every CPU the
+    /// harness may use when either floats), e.g. `0-3`.
+    pub cpus: String,
+    /// The frequency governor of each of those CPUs; `governor` is `null` when unreadable
+    /// (e.g. in VMs; the reason is in `notes`).
+    pub cpu_governors: Vec<CpuGovernor>,
+    /// 1-minute load average when the command started, from `/proc/loadavg` (`null` if unreadable).
+    pub load_avg_1m_start: Option<f64>,
+    /// 1-minute load average when the command finished measuring.
+    pub load_avg_1m_end: Option<f64>,
+    /// Measured windows whose machine load was read (warm-ups of `profile` included).
+    pub windows: u32,
+    /// Windows in which other processes took more than `busy_threshold_percent`.
+    pub busy_windows: u32,
+    /// The highest share (percent of the time of `cpus`) that processes other than the
+    /// harness and everything it started, and the hypervisor's steal, took during one
+    /// measured window, from `/proc/stat` minus our processes' CPU time; `null` when
+    /// unreadable or nothing was measured.
+    pub other_cpu_percent_max: Option<f64>,
+    /// The same, averaged over the measured windows.
+    pub other_cpu_percent_mean: Option<f64>,
+    /// The share above which a window counts as busy.
+    pub busy_threshold_percent: f64,
+    /// True when any window was busy: figures may be low and noisy.
+    pub busy: bool,
+    /// Why a figure is null, and the busy warning.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// One CPU's frequency governor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CpuGovernor {
+    pub cpu: u32,
+    /// E.g. `performance`, `powersave`, `schedutil`; `null` when unreadable.
+    pub governor: Option<String>,
+}
+
+/// Where the CPU pinning of a measurement came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PinSource {
+    /// The harness's default split (Linux, at least 2 usable CPUs).
+    Default,
+    /// `--server-cpus` / `--loadgen-cpus`.
+    Flags,
+    /// Nothing pinned; `reason` says why (`--no-pin`, `--url`, one CPU, not Linux).
+    Off,
+}
+
+/// How the pinning in `server_cpus` / `loadgen_cpus` was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PinningInfo {
+    pub source: PinSource,
+    /// Why pinning is off, or how flags were completed (one flag: the other side got the rest).
+    pub reason: Option<String>,
 }
 
 /// The machine the measurement ran on.
@@ -81,8 +146,13 @@ pub struct Configuration {
     pub verified: bool,
     /// `null` unless `--url` was given.
     pub target_url: Option<String>,
+    /// CPUs the server was pinned to (`null` = not pinned).
     pub server_cpus: Option<String>,
+    /// CPUs the load generator was pinned to (`null` = not pinned).
     pub loadgen_cpus: Option<String>,
+    /// Where that pinning came from (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinning: Option<PinningInfo>,
 }
 
 /// One suite's workloads.

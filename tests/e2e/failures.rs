@@ -159,4 +159,9 @@ fn url_mode_measures_a_running_server_without_resources() {
     let w = workload(&r, "plaintext");
     assert!(w["results"]["resources"].is_null());
     assert!(w["results"]["notes"][0].as_str().unwrap().contains("--url"));
+    // Nothing is pinned by default for a server the harness did not start.
+    let pinning = &r["configuration"]["pinning"];
+    assert_eq!(pinning["source"], "off", "{pinning}");
+    assert!(pinning["reason"].as_str().unwrap().starts_with("--url"), "{pinning}");
+    assert!(r["configuration"]["loadgen_cpus"].is_null());
 }
