@@ -60,7 +60,7 @@ pub struct LoadArgs {
     #[arg(long, value_name = "LIST")]
     pub server_cpus: Option<String>,
     /// Pin the load generator to these CPUs (Linux), e.g. 1 [default on Linux with 2+ CPUs:
-    /// a quarter of them, at least 1, the highest-numbered].
+    /// half of them, at least 1, the highest-numbered].
     #[arg(long, value_name = "LIST")]
     pub loadgen_cpus: Option<String>,
     /// Do not pin the server and the load generator to separate CPUs (the default on Linux

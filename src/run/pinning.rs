@@ -3,12 +3,14 @@
 //! Linux), and why.
 //!
 //! The default (Linux, at least 2 usable CPUs, a server the harness starts): the generator gets
-//! [`generator_cpus`] of the usable CPUs (a quarter, at least 1: the share it needs, see there)
-//! and the server the rest, on disjoint sets, so neither steals the other's CPU time and
-//! every round sees the same placement. Whole physical cores go to one side (hyperthread
-//! siblings stay together) when there are at least two cores; the generator takes the
-//! highest-numbered ones, so the server keeps CPU 0 (2 CPUs: server 0, generator 1; 4: server
-//! 0-2, generator 3; 8: 0-5 and 6-7; 16: 0-11 and 12-15).
+//! [`generator_cpus`] of the usable CPUs (half, rounded down, at least 1: against a fast server
+//! it needs about as much CPU per request as the server, see there) and the server the rest,
+//! on disjoint sets, so neither steals the other's CPU time and every round sees the same
+//! placement. Whole physical cores go to one side (hyperthread siblings stay together) when
+//! there are at least two cores; the generator takes the highest-numbered ones, so the server
+//! keeps CPU 0 (2 CPUs: server 0, generator 1; 3: 0-1 and 2; 4: 0-1 and 2-3; 8: 0-3 and 4-7;
+//! 16: 0-7 and 8-15). A server started with more `--workers` than its share still runs on its
+//! share: give it more with `--server-cpus`.
 //!
 //! With `--url` nothing is pinned by default: the harness did not start that server and
 //! cannot pin it, and pinning the generator alone would not keep the two apart (the server may
@@ -74,10 +76,11 @@ pub fn split(groups: &[Vec<usize>]) -> Option<(Vec<usize>, Vec<usize>)> {
     }
     let want = generator_cpus(n);
     let (server, generator): (Vec<usize>, Vec<usize>) = if groups.len() >= 2 {
-        // Whole cores from the top, as many as needed for `want` CPUs, leaving the server one.
-        let mut taken = 0;
-        let mut cut = groups.len();
-        while taken < want && cut > 1 {
+        // Whole cores from the top: at least one, then more while they fit in `want` CPUs
+        // (the server gets the rounding), always leaving the server one.
+        let mut taken = groups[groups.len() - 1].len();
+        let mut cut = groups.len() - 1;
+        while cut > 1 && taken + groups[cut - 1].len() <= want {
             cut -= 1;
             taken += groups[cut].len();
         }
@@ -187,23 +190,29 @@ mod tests {
     }
 
     #[test]
-    fn the_split_gives_the_generator_a_quarter_and_the_server_the_rest() {
+    fn the_split_gives_the_generator_half_and_the_server_the_rest() {
         let got: Vec<Option<(Vec<usize>, Vec<usize>)>> =
-            [1, 2, 4, 8, 16].iter().map(|&n| split(&flat(n))).collect();
+            [1, 2, 3, 4, 8, 16].iter().map(|&n| split(&flat(n))).collect();
         assert_eq!(got[0], None);
         assert_eq!(got[1], Some((vec![0], vec![1])));
-        assert_eq!(got[2], Some((vec![0, 1, 2], vec![3])));
-        assert_eq!(got[3], Some(((0..6).collect(), vec![6, 7])));
-        assert_eq!(got[4], Some(((0..12).collect(), (12..16).collect())));
+        assert_eq!(got[2], Some((vec![0, 1], vec![2])));
+        assert_eq!(got[3], Some((vec![0, 1], vec![2, 3])));
+        assert_eq!(got[4], Some(((0..4).collect(), (4..8).collect())));
+        assert_eq!(got[5], Some(((0..8).collect(), (8..16).collect())));
     }
 
     #[test]
     fn hyperthread_siblings_stay_on_one_side() {
-        // 4 cores × 2 threads (cpu i and i + 4 are siblings): the generator gets one whole core.
+        // 4 cores × 2 threads (cpu i and i + 4 are siblings): two whole cores each.
         let smt8 = vec![vec![0, 4], vec![1, 5], vec![2, 6], vec![3, 7]];
-        assert_eq!(split(&smt8), Some((vec![0, 1, 2, 4, 5, 6], vec![3, 7])));
+        assert_eq!(split(&smt8), Some((vec![0, 1, 4, 5], vec![2, 3, 6, 7])));
         // 2 cores × 2 threads: one core each.
         assert_eq!(split(&[vec![0, 2], vec![1, 3]]), Some((vec![0, 2], vec![1, 3])));
+        // 3 cores × 2 threads: the generator's 3 CPUs round down to 1 core, the server gets 2.
+        let smt6 = vec![vec![0, 3], vec![1, 4], vec![2, 5]];
+        assert_eq!(split(&smt6), Some((vec![0, 1, 3, 4], vec![2, 5])));
+        // Uneven groups (a CPU of a core missing from the mask): still whole cores.
+        assert_eq!(split(&[vec![0, 2], vec![1]]), Some((vec![0, 2], vec![1])));
         // One core, two threads: the threads are split.
         assert_eq!(split(&[vec![0, 1]]), Some((vec![0], vec![1])));
         // A usable set that is not 0..n (e.g. under taskset -c 2,5).
@@ -259,6 +268,7 @@ mod tests {
         assert_eq!((server_only.server, server_only.loadgen), (Some(vec![0, 1]), Some(vec![2, 3])));
         assert!(server_only.reason.unwrap().contains("other CPUs (2,3)"));
         let loadgen_only = resolve(&req(None, Some(vec![3]), true), &flat(4), true);
+        assert_eq!(loadgen_only.source, PinSource::Flags);
         assert_eq!((loadgen_only.server, loadgen_only.loadgen), (Some(vec![0, 1, 2]), Some(vec![3])));
         let everything = resolve(&req(Some(vec![0, 1]), None, true), &flat(2), true);
         assert_eq!((everything.server, everything.loadgen), (Some(vec![0, 1]), None));
