@@ -222,12 +222,10 @@ pub fn chunks<'a, T>(
     })
 }
 
-/// At the end of a run or profile: the machine's state into the metadata, and its busy
-/// warning (if any) into the run's notes.
+/// At the end of a run or profile: the machine's state (with its busy warning, if any, in
+/// `metadata.machine.notes`, which the reports show in their methodology) into the metadata.
 pub fn finish_machine(result: &mut RunResult, load: &LoadOptions) {
-    let state = load.machine.state();
-    result.notes.extend(state.notes.iter().filter(|n| n.starts_with("machine busy")).cloned());
-    result.metadata.machine = Some(state);
+    result.metadata.machine = Some(load.machine.state());
 }
 
 fn cpu_list(cpus: &[usize]) -> String {
