@@ -8,7 +8,9 @@
 # connections against the same server. Printed per tool: req/s of each round and the median,
 # the generator's CPU time per request (utime + stime of the generator's process, read from
 # /proc/PID/stat when it has exited and before it is reaped, so every thread is counted; the
-# same for wrk, oha and ours), and the median per-round ratios ours/wrk and ours/oha.
+# same for wrk, oha and ours), the share of the machine's CPU time that neither the generator
+# nor the server used while it ran (other processes: the figures are only fair when this is
+# near 0), and the per-round ratios ours/wrk and ours/oha with their median.
 #
 # Modes: `unpinned` (nothing pinned: what a user gets with --url and with --no-pin) and
 # `pinned` (server on SERVER_CPUS, the generator on CLIENT_CPUS: wrk -t and ours'
@@ -83,22 +85,40 @@ def cpu_count(cpus):
 def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
 
+def proc_ticks(pid):
+    """utime + stime of a process (all its threads), in clock ticks."""
+    stat = open(f"/proc/{pid}/stat").read()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])
+
+def system_ticks():
+    """(busy, total) ticks of all CPUs from /proc/stat (busy: user nice system irq softirq steal)."""
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+    return busy, busy + v[3] + v[4]
+
+SERVER_PID = None
+
 def run_measured(cmd):
-    """Run cmd; return (stdout, cpu seconds of the process and all its threads)."""
+    """Run cmd; return (stdout, cpu seconds of the process and all its threads, percent of
+    the machine's CPU time that neither it nor the server used meanwhile)."""
+    sys_before, server_before = system_ticks(), proc_ticks(SERVER_PID)
     out = tempfile.TemporaryFile()
     p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
     # Wait for the exit without reaping, so /proc/PID/stat still holds the final times.
     os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
-    stat = open(f"/proc/{p.pid}/stat").read()
-    fields = stat[stat.rindex(")") + 2:].split()
-    cpu = (int(fields[11]) + int(fields[12])) / tck  # utime + stime
+    ticks = proc_ticks(p.pid)
+    cpu = ticks / tck
+    (busy0, total0), (busy1, total1) = sys_before, system_ticks()
+    server_ticks = proc_ticks(SERVER_PID) - server_before
+    others = max(0, busy1 - busy0 - ticks - server_ticks) / max(1, total1 - total0) * 100
     p.wait()
     err = p.stderr.read().decode(errors="replace")
     out.seek(0)
     text = out.read().decode(errors="replace")
     if p.returncode != 0:
         raise SystemExit(f"{shlex.join(cmd)} failed ({p.returncode}):\n{err}\n{text}")
-    return text, cpu
+    return text, cpu, others
 
 def wrk(url, workload, pin, lua):
     threads = cpu_count(client_cpus) if pin else 1
@@ -108,10 +128,13 @@ def wrk(url, workload, pin, lua):
     cmd.append(url + ("/json/medium" if workload == "json" else "/plaintext"))
     if pin:
         cmd = ["taskset", "-c", client_cpus] + cmd
-    text, cpu = run_measured(cmd)
+    text, cpu, others = run_measured(cmd)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if bad or "Socket errors" in text:
+        raise SystemExit(f"wrk got errors, its figures do not count:\n{text}")
     total = int(re.search(r"(\d+) requests in", text).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    return rps, total, cpu
+    return rps, total, cpu, others
 
 def oha_run(url, workload, pin):
     cmd = [oha, "--no-tui", "--output-format", "json", "-c", str(conns), "-z", f"{secs}s"]
@@ -121,11 +144,14 @@ def oha_run(url, workload, pin):
         cmd.append(url + "/plaintext")
     if pin:
         cmd = ["taskset", "-c", client_cpus] + cmd
-    text, cpu = run_measured(cmd)
+    text, cpu, others = run_measured(cmd)
     r = json.loads(text)
+    codes = r.get("statusCodeDistribution", {})
+    if any(code != "200" for code in codes):
+        raise SystemExit(f"oha got answers other than 200 ({codes}), its figures do not count")
     rps = r["summary"]["requestsPerSec"]
     total = sum(r.get("statusCodeDistribution", {}).values()) + sum(r.get("errorDistribution", {}).values())
-    return rps, total, cpu
+    return rps, total, cpu, others
 
 def ours(url, workload, pin):
     suite, name = ("json-bodies", "json-medium") if workload == "json" else ("baseline", "plaintext")
@@ -133,17 +159,20 @@ def ours(url, workload, pin):
            "--concurrency", str(conns), "--duration", str(secs), "--warmup", "0", "--format", "json"]
     if pin:
         cmd = ["taskset", "-c", client_cpus] + cmd + ["--loadgen-cpus", client_cpus]
-    text, cpu = run_measured(cmd)
+    text, cpu, others = run_measured(cmd)
     r = json.loads(text)
-    t = r["suites"][0]["workloads"][0]["results"]["throughput"]
-    return t["requests_per_sec"], t["total_requests"], cpu
+    w = r["suites"][0]["workloads"][0]
+    t = w["results"]["throughput"]
+    if w["status"] != "ok" or t["failed_requests"]:
+        raise SystemExit(f"ours: status {w['status']}, {t['failed_requests']} failed requests; figures do not count")
+    return t["requests_per_sec"], t["total_requests"], cpu, others
 
 def loadavg():
     return open("/proc/loadavg").read().split()[0]
 
 lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
 lua.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
-lua.write("wrk.body = " + json.dumps(body.decode()) + "\n")
+lua.write(f'local f = assert(io.open("{body_file}", "rb"))\nwrk.body = f:read("*a")\nf:close()\n')
 lua.close()
 
 def version(cmd):
@@ -160,7 +189,8 @@ print(f"  wrk: {version(['wrk', '-v'])}; oha: {version([oha, '--version'])}; "
 print(f"  machine: {os.cpu_count()} CPUs, load average (1 min) at start {loadavg()}")
 print()
 tools = [("wrk", None), ("oha", None), ("ours", None)]
-header = f"{'mode':<9} {'workload':<10} {'tool':<5} {'req/s per round':<32} {'median':>9} {'CPU µs/req':>11}"
+header = (f"{'mode':<9} {'workload':<10} {'tool':<5} {'req/s per round':<32} {'median':>9} "
+          f"{'CPU µs/req':>11} {'others %':>9}")
 print(header)
 print("-" * len(header))
 for mode in modes:
@@ -171,6 +201,7 @@ for mode in modes:
         if pin:
             cmd = ["taskset", "-c", server_cpus] + cmd
         server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        SERVER_PID = server.pid
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):
@@ -195,8 +226,9 @@ for mode in modes:
             rps = [x[0] for x in res[name]]
             cpu_us = [x[2] / x[1] * 1e6 if x[1] else float("nan") for x in res[name]]
             per = " ".join(f"{v:9.0f}" for v in rps)
+            others = statistics.median(x[3] for x in res[name])
             print(f"{mode:<9} {workload:<10} {name:<5} {per:<32} {statistics.median(rps):9.0f} "
-                  f"{statistics.median(cpu_us):11.2f}")
+                  f"{statistics.median(cpu_us):11.2f} {others:9.0f}")
         for other in ("wrk", "oha"):
             ratios = [o[0] / w[0] for o, w in zip(res["ours"], res[other])]
             cpu = [(o[2] / o[1]) / (w[2] / w[1]) for o, w in zip(res["ours"], res[other]) if o[1] and w[1] and w[2]]

@@ -130,9 +130,10 @@ pub(crate) fn run(
 /// down, at least 1 (1, 1, 1, 2, 4, 8 for 1, 2, 3, 4, 8, 16 CPUs).
 ///
 /// Why half: against the fastest servers the generator costs about as much CPU per request as
-/// the server. Measured with `run --framework axum-baseline` (server and generator pinned to
-/// one CPU each, 50 connections): plaintext 6.8 µs of generator CPU per request against
-/// 7.2 µs of server CPU; JSON echo of 1.5 KiB 19.7 µs against 29.4 µs. So a generator with
+/// the server. Measured with `run --framework axum-baseline` (one worker; server and generator
+/// pinned to one CPU each, 50 connections; generator CPU per request ÷ server CPU per
+/// request): plaintext 0.94 and 0.91 (6.8 µs against 7.2 µs, 6.0 against 6.6), JSON echo of
+/// 1.5 KiB 0.67 and 0.57 (19.7 µs against 29.4, 14.6 against 25.7). So a generator with
 /// fewer CPUs than the server would be the bottleneck for a fast multi-worker server, and one
 /// with more would only take CPUs from it. Slower servers (Python, Ruby) leave the generator
 /// idle part of the time, which costs nothing.
