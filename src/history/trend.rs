@@ -1,0 +1,211 @@
+//! Trends: stored measurements grouped into one series per framework, suite and workload,
+//! one point per commit, and one segment per host/config fingerprint (points of different
+//! fingerprints are never chained or compared). Pure: rows in, series and a text table out.
+//!
+//! A point's throughput is the mean over its samples (every round of every run at that
+//! commit) with a 95 % t-interval when there are 2 or more; its p99 is the 99th percentile
+//! of all its samples' latency histograms merged (exact), never an average of p99s.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+use hdrhistogram::Histogram;
+
+use super::rows::MeasurementRow;
+use crate::schema::hdr;
+
+/// One commit (or one run without a commit) of a series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendPoint {
+    /// The short commit, or `run N` when the result had no commit.
+    pub label: String,
+    pub git_commit: Option<String>,
+    pub branch: Option<String>,
+    /// The earliest run time at this point.
+    pub time: DateTime<Utc>,
+    pub run_ids: Vec<i64>,
+    /// Per-sample requests per second (rounds of every run at this point).
+    pub samples: Vec<f64>,
+    pub rps: f64,
+    /// 95 % t-interval of the mean; `None` below 2 samples.
+    pub rps_ci: Option<(f64, f64)>,
+    pub p99_ms: Option<f64>,
+    /// True when `p99_ms` comes from every sample's histogram merged; false when some
+    /// sample had no histogram (then `p99_ms` is the highest stored p99, and says so).
+    pub p99_exact: bool,
+    /// Lowest and highest p99 of the samples; `None` below 2 samples.
+    pub p99_range: Option<(f64, f64)>,
+}
+
+/// Consecutive-in-time points sharing one host and configuration fingerprint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub host_fingerprint: String,
+    pub config_fingerprint: String,
+    pub points: Vec<TrendPoint>,
+    /// Change points found in this segment (empty until detection runs on it).
+    pub changes: Vec<ChangeMark>,
+}
+
+/// A change point to mark: the first point after the change, in a segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeMark {
+    /// Index into the segment's points.
+    pub index: usize,
+    /// `requests_per_sec` or `p99_ms`.
+    pub metric: String,
+    /// Plain words, e.g. "req/s −10.2 % (p = 0.0001)".
+    pub text: String,
+}
+
+/// One framework on one workload over time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub framework: String,
+    pub suite: String,
+    pub workload: String,
+    /// In order of their first point.
+    pub segments: Vec<Segment>,
+}
+
+/// The `q` quantile (0..=1) of the histograms merged, in ms; `None` without histograms.
+pub fn merged_quantile(histograms: &[&str], q: f64) -> Result<Option<f64>, hdr::HdrError> {
+    let parts: Vec<Histogram<u64>> = histograms.iter().map(|h| hdr::decode(h)).collect::<Result<_, _>>()?;
+    Ok(hdr::merge(parts.iter()).filter(|m| !m.is_empty()).map(|m| m.value_at_quantile(q) as f64 / 1000.0))
+}
+
+fn point(rows: &[&MeasurementRow]) -> TrendPoint {
+    let first = rows[0];
+    let samples: Vec<f64> = rows.iter().filter_map(|r| r.requests_per_sec).collect();
+    let hist: Vec<&str> = rows.iter().filter_map(|r| r.histogram.as_deref()).collect();
+    let stored_p99: Vec<f64> = rows.iter().filter_map(|r| r.p99_ms).collect();
+    let merged = if hist.len() == rows.len() { merged_quantile(&hist, 0.99).ok().flatten() } else { None };
+    let (p99_ms, p99_exact) = match merged {
+        Some(v) => (Some(v), true),
+        None if stored_p99.len() == 1 && rows.len() == 1 => (Some(stored_p99[0]), true),
+        None => (stored_p99.iter().copied().reduce(f64::max), false),
+    };
+    let lo = stored_p99.iter().copied().reduce(f64::min);
+    let hi = stored_p99.iter().copied().reduce(f64::max);
+    let mut run_ids: Vec<i64> = rows.iter().map(|r| r.run.id).collect();
+    run_ids.dedup();
+    TrendPoint {
+        label: match &first.run.git_commit {
+            Some(c) => c.chars().take(8).collect(),
+            None => format!("run {}", first.run.id),
+        },
+        git_commit: first.run.git_commit.clone(),
+        branch: first.run.branch.clone(),
+        time: rows.iter().map(|r| r.run.time).min().unwrap_or(first.run.time),
+        run_ids,
+        rps: crate::stats::mean_or_zero(&samples),
+        rps_ci: crate::stats::mean_ci(&samples, 0.95),
+        samples,
+        p99_ms,
+        p99_exact,
+        p99_range: lo.zip(hi).filter(|_| stored_p99.len() >= 2),
+    }
+}
+
+/// Group measured rows (status `ok` with a throughput) into series, segments and points.
+pub fn series(rows: &[MeasurementRow]) -> Vec<Series> {
+    type Key = (String, String, String);
+    type Seg = (String, String);
+    let mut by_series: BTreeMap<Key, BTreeMap<Seg, BTreeMap<String, Vec<&MeasurementRow>>>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.status == "ok" && r.requests_per_sec.is_some()) {
+        let at = match &r.run.git_commit {
+            Some(c) => format!("commit {c}"),
+            None => format!("run {}", r.run.id),
+        };
+        by_series
+            .entry((r.framework.clone(), r.suite.clone(), r.workload.clone()))
+            .or_default()
+            .entry((r.run.host_fingerprint.clone(), r.run.config_fingerprint.clone()))
+            .or_default()
+            .entry(at)
+            .or_default()
+            .push(r);
+    }
+    by_series
+        .into_iter()
+        .map(|((framework, suite, workload), segs)| {
+            let mut segments: Vec<Segment> = segs
+                .into_iter()
+                .map(|((host_fingerprint, config_fingerprint), points)| {
+                    let mut points: Vec<TrendPoint> = points.values().map(|rows| point(rows)).collect();
+                    points.sort_by(|a, b| a.time.cmp(&b.time).then(a.label.cmp(&b.label)));
+                    Segment { host_fingerprint, config_fingerprint, points, changes: Vec::new() }
+                })
+                .collect();
+            segments.sort_by_key(|s| s.points.first().map(|p| p.time));
+            Series { framework, suite, workload, segments }
+        })
+        .collect()
+}
+
+/// A figure with thin spaces between thousands and `places` decimals.
+pub fn figure(v: f64, places: usize) -> String {
+    let text = format!("{:.*}", places, v.abs());
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), ""), |(i, f)| (i, f));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(ch);
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{out}")
+    } else {
+        format!("{sign}{out}.{frac}")
+    }
+}
+
+/// The trend as a plain-text table, one block per series and segment.
+pub fn table(all: &[Series]) -> String {
+    let mut out = String::new();
+    for s in all {
+        let _ = writeln!(out, "{} · {} · {}", s.framework, s.suite, s.workload);
+        for (i, seg) in s.segments.iter().enumerate() {
+            let what = if i == 0 { "segment" } else { "new segment" };
+            let _ = writeln!(
+                out,
+                "  {what}: host {} · config {}",
+                &seg.host_fingerprint, &seg.config_fingerprint
+            );
+            let _ = writeln!(
+                out,
+                "    {:<10} {:<12} {:<16} {:>3} {:>12} {:>27} {:>10}",
+                "commit", "branch", "time (UTC)", "n", "req/s", "95 % CI", "p99 ms"
+            );
+            for (i, p) in seg.points.iter().enumerate() {
+                for c in seg.changes.iter().filter(|c| c.index == i) {
+                    let _ = writeln!(out, "    ── change point: {}", c.text);
+                }
+                let ci = p
+                    .rps_ci
+                    .map_or("–".to_string(), |(lo, hi)| format!("{} – {}", figure(lo, 1), figure(hi, 1)));
+                let p99 = match (p.p99_ms, p.p99_exact) {
+                    (Some(v), true) => format!("{v:.3}"),
+                    (Some(v), false) => format!("≤{v:.3}"),
+                    (None, _) => "–".into(),
+                };
+                let _ = writeln!(
+                    out,
+                    "    {:<10} {:<12} {:<16} {:>3} {:>12} {:>27} {:>10}",
+                    p.label,
+                    p.branch.as_deref().unwrap_or("–"),
+                    p.time.format("%Y-%m-%d %H:%M"),
+                    p.samples.len(),
+                    figure(p.rps, 1),
+                    ci,
+                    p99
+                );
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
