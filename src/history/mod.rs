@@ -20,6 +20,8 @@ pub mod trend_html;
 mod pg_cluster;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_parse;
 
 use std::path::{Path, PathBuf};
 

@@ -279,7 +279,23 @@ fn from_compare(c: &CompareResult, _value: &Value, src: &str) -> Result<RunRecor
             for f in &w.results {
                 let status = status_str(f.status);
                 if f.rounds.is_empty() {
-                    rec.measurements.push(measured(&f.framework, &suite.name, &w.name, 0, status));
+                    // Older files keep only the per-round req/s (`samples`) and the aggregates.
+                    let mut base = measured(&f.framework, &suite.name, &w.name, 0, status);
+                    if let Some(l) = &f.latency {
+                        (base.p50_ms, base.p90_ms, base.p99_ms, base.p999_ms) =
+                            (Some(l.median_ms), Some(l.p90_ms), Some(l.p99_ms), Some(l.p999_ms));
+                    }
+                    for (i, rps) in f.samples.iter().enumerate() {
+                        let m = MeasurementRecord {
+                            round: i as u32,
+                            requests_per_sec: Some(*rps),
+                            ..base.clone()
+                        };
+                        rec.measurements.push(m);
+                    }
+                    if f.samples.is_empty() {
+                        rec.measurements.push(base);
+                    }
                 }
                 for (i, round) in f.rounds.iter().enumerate() {
                     let m = measured(&f.framework, &suite.name, &w.name, i as u32, status);

@@ -154,3 +154,35 @@ impl HistoryStore for SqliteStore {
         self.write(|db| ops::prune(db, rule))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_or_a_non_database_file_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = SqliteStore::open(dir.path()).err().unwrap();
+        assert!(err.is_bad_input() && err.to_string().contains("it is a folder"), "{err}");
+        let file = dir.path().join("notes.txt");
+        std::fs::write(&file, "these are not the tables you are looking for, not at all, no").unwrap();
+        let err = SqliteStore::open(&file).err().unwrap();
+        assert!(matches!(err, StoreError::Open { .. }), "{err}");
+        assert!(err.to_string().contains("notes.txt"), "{err}");
+    }
+
+    #[test]
+    fn a_database_of_a_newer_harness_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x')", []).unwrap();
+        drop(conn);
+        let err = SqliteStore::open(&path).err().unwrap();
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }) && err.is_bad_input(), "{err}");
+        let conn = Connection::open(&path).unwrap();
+        let n: i64 = conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 2);
+    }
+}
