@@ -47,6 +47,8 @@ pub struct CheckArgs {
     /// Exit 1 when a regression at or past --fail is found.
     #[arg(long)]
     pub fail_on_regression: bool,
+    #[command(flatten)]
+    pub history: super::history::HistoryFlag,
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
@@ -89,5 +91,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         write_atomic(path, &result, true).with_context(|| format!("cannot write {}", path.display()))?;
     }
     print!("{md}");
-    Ok(if args.fail_on_regression && result.verdict == Severity::Regression { 1 } else { 0 })
+    let recorded = super::history::record_after(&args.history, &result, args.json.as_deref(), false);
+    let code = if args.fail_on_regression && result.verdict == Severity::Regression { 1 } else { 0 };
+    Ok(super::history::exit_with(code, recorded))
 }

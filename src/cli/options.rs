@@ -61,6 +61,8 @@ pub struct LoadArgs {
     /// Pin the load generator to these CPUs (Linux), e.g. 1.
     #[arg(long, value_name = "LIST")]
     pub loadgen_cpus: Option<String>,
+    #[command(flatten)]
+    pub history: super::history::HistoryFlag,
 }
 
 fn secs(flag: &str, v: f64, allow_zero: bool) -> Result<Duration, Usage> {
@@ -105,6 +107,11 @@ impl LoadArgs {
             timeout: secs("--timeout", self.timeout, false)?,
             loadgen_cpus,
         })
+    }
+
+    /// With `--history`, record the written result; false when that failed (reported).
+    pub fn record<T: serde::Serialize>(&self, result: &T, quiet: bool) -> bool {
+        super::history::record_after(&self.history, result, self.output.as_deref(), quiet)
     }
 
     /// The validated `--server-cpus`.

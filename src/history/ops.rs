@@ -54,6 +54,12 @@ pub fn migrate(db: &mut dyn SqlExec) -> Result<u32, StoreError> {
 /// Store one record (inside the caller's transaction); a record whose content hash is
 /// already stored is left alone.
 pub fn import(db: &mut dyn SqlExec, rec: &RunRecord) -> Result<Imported, StoreError> {
+    // Looked up first so that a duplicate does not use up an id; the ON CONFLICT below
+    // covers a concurrent import of the same file.
+    let hash = [rec.content_hash.as_str().into()];
+    if let Some(run_id) = first_int(db, "SELECT id FROM runs WHERE content_hash = $1", &hash)? {
+        return Ok(Imported::Duplicate { run_id });
+    }
     let params = vec![
         rec.kind.as_str().into(),
         rec.git_commit.as_deref().into(),
@@ -75,7 +81,6 @@ pub fn import(db: &mut dyn SqlExec, rec: &RunRecord) -> Result<Imported, StoreEr
                ON CONFLICT (content_hash) DO NOTHING RETURNING id";
     let inserted = db.rows(sql, &params)?;
     let Some(run_id) = inserted.first().and_then(|r| r.first()).map(Cell::int).transpose()? else {
-        let hash = [rec.content_hash.as_str().into()];
         let id = first_int(db, "SELECT id FROM runs WHERE content_hash = $1", &hash)?
             .ok_or_else(|| StoreError::Decode("a duplicate run vanished during import".into()))?;
         return Ok(Imported::Duplicate { run_id: id });

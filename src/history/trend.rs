@@ -144,6 +144,31 @@ pub fn series(rows: &[MeasurementRow]) -> Vec<Series> {
         .collect()
 }
 
+/// What changed where segment `k` starts, against the segment of the point just before its
+/// first point in time: `new host`, `new config` or `new host + config`; `None` for the first.
+pub fn segment_change(s: &Series, k: usize) -> Option<&'static str> {
+    let first = s.segments.get(k)?.points.first()?;
+    let before = s
+        .segments
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != k)
+        .flat_map(|(_, g)| g.points.iter().filter(|p| p.time < first.time).map(move |p| (p.time, g)))
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, g)| g)?;
+    let seg = &s.segments[k];
+    Some(
+        match (
+            before.host_fingerprint != seg.host_fingerprint,
+            before.config_fingerprint != seg.config_fingerprint,
+        ) {
+            (true, true) => "new host + config",
+            (true, false) => "new host",
+            _ => "new config",
+        },
+    )
+}
+
 /// A figure with thin spaces between thousands and `places` decimals.
 pub fn figure(v: f64, places: usize) -> String {
     let text = format!("{:.*}", places, v.abs());
@@ -168,8 +193,11 @@ pub fn table(all: &[Series]) -> String {
     let mut out = String::new();
     for s in all {
         let _ = writeln!(out, "{} · {} · {}", s.framework, s.suite, s.workload);
-        for (i, seg) in s.segments.iter().enumerate() {
-            let what = if i == 0 { "segment" } else { "new segment" };
+        for (k, seg) in s.segments.iter().enumerate() {
+            let what = match segment_change(s, k) {
+                Some(change) => format!("segment {} ({change})", k + 1),
+                None => format!("segment {}", k + 1),
+            };
             let _ = writeln!(
                 out,
                 "  {what}: host {} · config {}",
@@ -208,4 +236,101 @@ pub fn table(all: &[Series]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::rows::RunRow;
+
+    fn row(id: i64, commit: &str, day: u32, host: &str, rps: f64, p99: Option<f64>) -> MeasurementRow {
+        let time = format!("2025-06-{day:02}T00:00:00Z").parse().unwrap();
+        MeasurementRow {
+            run: RunRow {
+                id,
+                kind: "run".into(),
+                git_commit: Some(commit.into()),
+                branch: Some("main".into()),
+                dirty: Some(false),
+                time,
+                host_fingerprint: host.into(),
+                config_fingerprint: "c1".into(),
+                harness_version: "0.1.0".into(),
+                content_hash: format!("h{id}"),
+                source: None,
+            },
+            framework: "axum".into(),
+            suite: "baseline".into(),
+            workload: "plaintext".into(),
+            round: 0,
+            status: "ok".into(),
+            requests_per_sec: Some(rps),
+            p50_ms: None,
+            p90_ms: None,
+            p99_ms: p99,
+            p999_ms: None,
+            total_requests: None,
+            errors: 0,
+            cpu_percent: None,
+            memory_mb: None,
+            histogram: None,
+        }
+    }
+
+    #[test]
+    fn a_new_host_starts_a_new_segment_and_runs_of_a_commit_are_one_point() {
+        let rows = vec![
+            row(1, "aaa", 1, "h1", 100.0, Some(2.0)),
+            row(2, "aaa", 1, "h1", 110.0, Some(3.0)),
+            row(3, "bbb", 2, "h1", 105.0, Some(2.5)),
+            row(4, "ccc", 3, "h2", 50.0, Some(9.0)),
+            row(5, "ddd", 4, "h1", 104.0, Some(2.4)),
+        ];
+        let s = &series(&rows)[0];
+        assert_eq!(s.segments.len(), 2);
+        let h1 = &s.segments[0];
+        assert_eq!(h1.points.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(), ["aaa", "bbb", "ddd"]);
+        let first = &h1.points[0];
+        assert_eq!((first.samples.len(), first.rps, first.run_ids.clone()), (2, 105.0, vec![1, 2]));
+        // Two samples without histograms: p99 is bounded by the higher one, and says so.
+        assert_eq!((first.p99_ms, first.p99_exact, first.p99_range), (Some(3.0), false, Some((2.0, 3.0))));
+        // scipy.stats.t.interval(0.95, 1, loc=105, scale=5) = (41.469, 168.531)
+        let (lo, hi) = first.rps_ci.unwrap();
+        assert!((lo - 41.469).abs() < 1e-3 && (hi - 168.531).abs() < 1e-3, "{lo} {hi}");
+        assert_eq!((h1.points[1].p99_ms, h1.points[1].p99_exact), (Some(2.5), true));
+        assert_eq!(segment_change(s, 0), None);
+        assert_eq!(segment_change(s, 1), Some("new host"));
+        let table = table(std::slice::from_ref(s));
+        assert!(table.contains("segment 2 (new host): host h2 · config c1"), "{table}");
+        assert!(table.contains("≤3.000"), "{table}");
+    }
+
+    #[test]
+    fn failed_workloads_are_not_points() {
+        let mut bad = row(1, "aaa", 1, "h1", 100.0, None);
+        bad.status = "failed".into();
+        assert!(series(&[bad]).is_empty());
+        assert_eq!(figure(1234567.891, 1), "1 234 567.9");
+        assert_eq!(figure(-999.0, 0), "-999");
+    }
+
+    #[test]
+    fn the_page_has_a_chart_per_series_and_escapes_names() {
+        let mut rows =
+            vec![row(1, "aaa", 1, "h1", 100.0, Some(2.0)), row(2, "bbb", 2, "h2", 90.0, Some(2.0))];
+        rows[1].framework = "<b>x</b>".into();
+        let page = crate::history::trend_html::page(&series(&rows), "ctx");
+        assert_eq!(page.matches("<svg").count(), 2);
+        assert!(page.contains("&lt;b&gt;x&lt;/b&gt;") && !page.contains("<b>x"));
+        let mut two =
+            series(&[row(1, "aaa", 1, "h1", 100.0, Some(2.0)), row(2, "bbb", 2, "h2", 90.0, Some(2.0))]);
+        let html = crate::history::trend_html::chart(&two[0]);
+        assert!(html.contains(">new host</text>"), "{html}");
+        two[0].segments[0].changes.push(ChangeMark {
+            index: 0,
+            metric: "requests_per_sec".into(),
+            text: "t".into(),
+        });
+        assert!(crate::history::trend_html::chart(&two[0]).contains(">change</text>"));
+    }
 }

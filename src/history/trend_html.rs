@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::trend::{figure, Segment, Series, TrendPoint};
+use super::trend::{figure, segment_change, Series, TrendPoint};
 
 const PALETTE: [&str; 6] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#555555"];
 const W: f64 = 780.0;
@@ -139,17 +139,8 @@ fn panel(out: &mut String, s: &Series, frame: &Frame, top: f64, title: &str, met
 }
 
 fn segment_marks(out: &mut String, s: &Series, frame: &Frame, bottom: f64) {
-    for pair in s.segments.windows(2) {
-        let (prev, seg): (&Segment, &Segment) = (&pair[0], &pair[1]);
-        let Some(first) = seg.points.first() else { continue };
-        let what = match (
-            prev.host_fingerprint != seg.host_fingerprint,
-            prev.config_fingerprint != seg.config_fingerprint,
-        ) {
-            (true, true) => "new host + config",
-            (true, false) => "new host",
-            _ => "new config",
-        };
+    for (k, seg) in s.segments.iter().enumerate() {
+        let (Some(what), Some(first)) = (segment_change(s, k), seg.points.first()) else { continue };
         let x = frame.x(first) - frame.step / 2.0;
         let _ = write!(
             out,
