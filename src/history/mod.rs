@@ -4,7 +4,9 @@
 //!
 //! [`HistoryStore`] is the plug point; [`SqliteStore`] and [`PostgresStore`] implement it
 //! with the same schema ([`migrations`]) and the same parameterised SQL ([`query`]).
+//! [`changepoint`] finds persistent shifts in a series (pure functions).
 
+pub mod changepoint;
 pub mod export;
 pub mod migrations;
 mod ops;
