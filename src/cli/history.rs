@@ -8,9 +8,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
 use super::Usage;
+use crate::history::changepoint::ChangePointOptions;
 use crate::history::export::{export, ExportFormat};
 use crate::history::{
-    self, check_filter, trend, trend_html, DbSpec, Filter, HistoryError, HistoryStore, Imported, PruneRule,
+    self, changes, check_filter, trend, trend_html, ChangeRecord, DbSpec, Filter, HistoryError, HistoryStore,
+    Imported, PruneRule,
 };
 
 /// `history` flags and subcommands.
@@ -37,9 +39,22 @@ pub enum HistoryCommand {
     Trend {
         #[command(flatten)]
         filter: FilterArgs,
+        #[command(flatten)]
+        options: ChangeArgs,
         /// Also write a self-contained HTML page with one chart per workload.
         #[arg(long, value_name = "FILE.html")]
         html: Option<PathBuf>,
+    },
+    /// Change points (E-divisive means, t-test) per framework/workload and host/config
+    /// segment, on req/s and p99 over commits; remembered in the store, new ones flagged.
+    Changes {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[command(flatten)]
+        options: ChangeArgs,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
     },
     /// Write the stored measurements as csv, json or influx (InfluxDB line protocol).
     Export {
@@ -80,6 +95,34 @@ pub struct FilterArgs {
     /// Only runs at or after this (YYYY-MM-DD, an RFC 3339 time, or 30d for 30 days ago).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+}
+
+/// Change-point search options (defaults: Otava's window 50 and p < 0.001, with at least
+/// 3 points on each side).
+#[derive(Debug, Clone, Args)]
+pub struct ChangeArgs {
+    /// Points per sliding window.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub window: usize,
+    /// Keep change points with a p-value below this.
+    #[arg(long, default_value_t = 0.001, value_name = "P")]
+    pub max_p: f64,
+    /// Keep change points of at least this size, percent.
+    #[arg(long, default_value_t = 0.0, value_name = "PCT")]
+    pub min_change: f64,
+}
+
+impl ChangeArgs {
+    fn options(&self) -> Result<ChangePointOptions, Usage> {
+        let opts = ChangePointOptions {
+            window: self.window,
+            max_p_value: self.max_p,
+            min_magnitude: self.min_change / 100.0,
+            ..ChangePointOptions::default()
+        };
+        opts.validate().map_err(|e| Usage(e.to_string()))?;
+        Ok(opts)
+    }
 }
 
 /// `--history[=DB]` on run, profile, compare and check.
@@ -158,11 +201,12 @@ pub fn run(args: HistoryArgs, quiet: bool) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        HistoryCommand::Trend { filter, html } => {
-            let filter = filter.filter()?;
+        HistoryCommand::Trend { filter, options, html } => {
+            let (filter, options) = (filter.filter()?, options.options()?);
             let mut store = open(db)?;
             check_filter(store.as_mut(), &filter)?;
-            let series = trend::series(&store.measurements(&filter)?);
+            let mut series = trend::series(&store.measurements(&filter)?);
+            changes::detect(&mut series, &options).map_err(|e| Usage(e.to_string()))?;
             print!("{}", trend::table(&series));
             if series.is_empty() && !quiet {
                 eprintln!("no measured workloads match in {}", store.location());
@@ -178,6 +222,26 @@ pub fn run(args: HistoryArgs, quiet: bool) -> anyhow::Result<i32> {
                 if !quiet {
                     eprintln!("trend page written to {}", path.display());
                 }
+            }
+            Ok(0)
+        }
+        HistoryCommand::Changes { filter, options, json } => {
+            let (filter, options) = (filter.filter()?, options.options()?);
+            let mut store = open(db)?;
+            check_filter(store.as_mut(), &filter)?;
+            let mut series = trend::series(&store.measurements(&filter)?);
+            let found = changes::detect(&mut series, &options).map_err(|e| Usage(e.to_string()))?;
+            let new = store.record_changes(&found)?;
+            if json {
+                let rows: Vec<_> =
+                    found.iter().zip(&new).map(|(c, n)| serde_json::json!({"change": c, "new": n})).collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", changes_table(&found, &new));
+            }
+            if !quiet {
+                let fresh = new.iter().filter(|n| **n).count();
+                eprintln!("{} change point(s), {fresh} new, in {}", found.len(), store.location());
             }
             Ok(0)
         }
@@ -216,6 +280,43 @@ pub fn run(args: HistoryArgs, quiet: bool) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn changes_table(found: &[ChangeRecord], new: &[bool]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let ci = |c: Option<(f64, f64)>| {
+        c.map_or(String::new(), |(lo, hi)| format!(" [{} – {}]", trend::figure(lo, 2), trend::figure(hi, 2)))
+    };
+    for (c, n) in found.iter().zip(new) {
+        let name = if c.metric == "requests_per_sec" { "req/s" } else { "p99 ms" };
+        let short = |s: &str| s.chars().take(8).collect::<String>();
+        let _ = writeln!(
+            out,
+            "{} · {} · {}  {name} {:+.1} % ({}) at {} (after {}){}\n    before {}{} ({} points) → after {}{} ({} points), p = {:.2e}, host {} · config {}",
+            c.framework,
+            c.suite,
+            c.workload,
+            c.change_percent,
+            if c.regression { "slower" } else { "faster" },
+            short(&c.git_commit),
+            short(&c.previous_commit),
+            if *n { "  [new]" } else { "" },
+            trend::figure(c.mean_before, 2),
+            ci(c.ci_before),
+            c.points_before,
+            trend::figure(c.mean_after, 2),
+            ci(c.ci_after),
+            c.points_after,
+            c.p_value,
+            c.host_fingerprint,
+            c.config_fingerprint
+        );
+    }
+    if found.is_empty() {
+        out.push_str("no change points\n");
+    }
+    out
 }
 
 fn import(db: Option<&str>, files: &[PathBuf], quiet: bool) -> anyhow::Result<i32> {

@@ -7,6 +7,7 @@
 //! [`changepoint`] finds persistent shifts in a series (pure functions).
 
 pub mod changepoint;
+pub mod changes;
 pub mod export;
 pub mod migrations;
 mod ops;
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 pub use self::postgres::PostgresStore;
+pub use changes::ChangeRecord;
 pub use query::{Dimension, Filter};
 pub use record::{record, RunRecord};
 pub use rows::{MeasurementRow, RunRow, RunSummary, VerdictRow};
@@ -58,6 +60,8 @@ pub trait HistoryStore {
     fn distinct(&mut self, dimension: Dimension) -> Result<Vec<String>, StoreError>;
     /// Remove runs (one transaction).
     fn prune(&mut self, rule: &PruneRule) -> Result<Pruned, StoreError>;
+    /// Remember change points (one transaction); for each, true when it was not stored yet.
+    fn record_changes(&mut self, changes: &[ChangeRecord]) -> Result<Vec<bool>, StoreError>;
 }
 
 /// What an import did.

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::changes::ChangeRecord;
 use super::migrations::{Dialect, BOOKKEEPING, LATEST, MIGRATIONS};
 use super::query::{self, Cell, Dimension, Filter, Param};
 use super::record::{RunRecord, HISTOGRAM_ENCODING};
@@ -175,6 +176,36 @@ pub fn verdicts(db: &mut dyn SqlExec, f: &Filter) -> Result<Vec<VerdictRow>, Sto
 /// The distinct stored values of a column.
 pub fn distinct(db: &mut dyn SqlExec, d: Dimension) -> Result<Vec<String>, StoreError> {
     db.rows(d.distinct_sql(), &[])?.iter().filter_map(|r| r.first()).map(Cell::text).collect()
+}
+
+/// Store change points (inside the caller's transaction); for each, whether it was new.
+pub fn record_changes(db: &mut dyn SqlExec, changes: &[ChangeRecord]) -> Result<Vec<bool>, StoreError> {
+    let now = Utc::now();
+    changes
+        .iter()
+        .map(|c| {
+            let p = vec![
+                c.framework.as_str().into(),
+                c.suite.as_str().into(),
+                c.workload.as_str().into(),
+                c.metric.as_str().into(),
+                c.host_fingerprint.as_str().into(),
+                c.config_fingerprint.as_str().into(),
+                c.git_commit.as_str().into(),
+                Param::Time(c.run_time),
+                Param::Float(c.mean_before),
+                Param::Float(c.mean_after),
+                Param::Float(c.change_percent),
+                Param::Float(c.p_value),
+                Param::Time(now),
+            ];
+            let sql = "INSERT INTO change_points (framework, suite, workload, metric, host_fingerprint, \
+                       config_fingerprint, git_commit, run_time, mean_before, mean_after, change_percent, p_value, \
+                       detected_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                       ON CONFLICT DO NOTHING RETURNING git_commit";
+            Ok(!db.rows(sql, &p)?.is_empty())
+        })
+        .collect()
 }
 
 /// The runs `rule` removes (inside the caller's transaction), with everything they hold.

@@ -16,8 +16,8 @@ use super::migrations::Dialect;
 use super::ops::{self, SqlExec};
 use super::query::{Cell, Dimension, Filter, Param};
 use super::{
-    redact, HistoryStore, Imported, MeasurementRow, PruneRule, Pruned, RunRecord, RunSummary, StoreError,
-    VerdictRow,
+    redact, ChangeRecord, HistoryStore, Imported, MeasurementRow, PruneRule, Pruned, RunRecord, RunSummary,
+    StoreError, VerdictRow,
 };
 
 /// Key of the advisory lock held while migrating.
@@ -227,5 +227,8 @@ impl HistoryStore for PostgresStore {
     }
     fn prune(&mut self, rule: &PruneRule) -> Result<Pruned, StoreError> {
         self.write(|db| ops::prune(db, rule))
+    }
+    fn record_changes(&mut self, changes: &[ChangeRecord]) -> Result<Vec<bool>, StoreError> {
+        self.write(|db| ops::record_changes(db, changes))
     }
 }

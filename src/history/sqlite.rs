@@ -11,7 +11,8 @@ use super::migrations::Dialect;
 use super::ops::{self, SqlExec};
 use super::query::{time_text, Cell, Dimension, Filter, Param};
 use super::{
-    HistoryStore, Imported, MeasurementRow, PruneRule, Pruned, RunRecord, RunSummary, StoreError, VerdictRow,
+    ChangeRecord, HistoryStore, Imported, MeasurementRow, PruneRule, Pruned, RunRecord, RunSummary,
+    StoreError, VerdictRow,
 };
 
 /// The results store in a SQLite file.
@@ -152,6 +153,9 @@ impl HistoryStore for SqliteStore {
     }
     fn prune(&mut self, rule: &PruneRule) -> Result<Pruned, StoreError> {
         self.write(|db| ops::prune(db, rule))
+    }
+    fn record_changes(&mut self, changes: &[ChangeRecord]) -> Result<Vec<bool>, StoreError> {
+        self.write(|db| ops::record_changes(db, changes))
     }
 }
 

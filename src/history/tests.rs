@@ -260,6 +260,25 @@ fn b_check_verdicts_and_atomic_import(store: &mut dyn HistoryStore) {
     assert!(matches!(store.import(&bad).unwrap(), Imported::New { .. }));
 }
 
+fn b_change_points_are_found_and_remembered_once(store: &mut dyn HistoryStore) {
+    for i in 0..16u32 {
+        let wobble = 1.0 + 0.005 * f64::from(i * 7 % 5) - 0.01;
+        let scale = if i < 9 { 1.0 } else { 0.9 } * wobble;
+        let when = format!("2025-06-{:02}T00:00:00Z", i + 1);
+        store.import(&rec(&run("fastapi", &format!("commit{i:02}"), "main", &when, scale), &when)).unwrap();
+    }
+    let filter = Filter { workload: Some("small-json".into()), ..Filter::default() };
+    let mut series = trend::series(&store.measurements(&filter).unwrap());
+    let found = changes::detect(&mut series, &changepoint::ChangePointOptions::default()).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].git_commit.as_str(), found[0].metric.as_str(), found[0].regression),
+        ("commit09", "requests_per_sec", true)
+    );
+    assert_eq!(store.record_changes(&found).unwrap(), [true]);
+    assert_eq!(store.record_changes(&found).unwrap(), [false]);
+}
+
 type Behaviour = fn(&mut dyn HistoryStore);
 
 const BEHAVIOURS: &[(&str, Behaviour)] = &[
@@ -270,6 +289,7 @@ const BEHAVIOURS: &[(&str, Behaviour)] = &[
     ("exports_parse_back", b_exports_parse_back),
     ("prune", b_prune),
     ("check_verdicts_and_atomic_import", b_check_verdicts_and_atomic_import),
+    ("change_points_are_found_and_remembered_once", b_change_points_are_found_and_remembered_once),
 ];
 
 fn on_sqlite(name: &str) {
@@ -289,7 +309,8 @@ sqlite_tests!(
     merged_percentiles_are_exact,
     exports_parse_back,
     prune,
-    check_verdicts_and_atomic_import
+    check_verdicts_and_atomic_import,
+    change_points_are_found_and_remembered_once
 );
 
 #[test]

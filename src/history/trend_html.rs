@@ -55,7 +55,18 @@ impl Frame<'_> {
     }
 }
 
-fn panel(out: &mut String, s: &Series, frame: &Frame, top: f64, title: &str, metric: Metric, places: usize) {
+/// One panel; `key` names the metric whose change points it marks.
+#[allow(clippy::too_many_arguments)]
+fn panel(
+    out: &mut String,
+    s: &Series,
+    frame: &Frame,
+    top: f64,
+    title: &str,
+    key: &str,
+    metric: Metric,
+    places: usize,
+) {
     let max = s
         .segments
         .iter()
@@ -122,7 +133,7 @@ fn panel(out: &mut String, s: &Series, frame: &Frame, top: f64, title: &str, met
                 );
             }
         }
-        for c in &seg.changes {
+        for c in seg.changes.iter().filter(|c| c.metric == key) {
             if let Some(p) = seg.points.get(c.index) {
                 let x = frame.x(p) - frame.step / 2.0;
                 let _ = write!(
@@ -163,9 +174,18 @@ pub fn chart(s: &Series) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" width="{W}" height="{height}" role="img"><title>{}</title>"#,
         esc(&format!("{} · {} · {}", s.framework, s.suite, s.workload))
     );
-    panel(&mut out, s, &frame, TOP, "requests per second (mean, 95 % CI band)", rps, 0);
+    panel(&mut out, s, &frame, TOP, "requests per second (mean, 95 % CI band)", "requests_per_sec", rps, 0);
     let second = TOP + PANEL + GAP;
-    panel(&mut out, s, &frame, second, "p99 latency, ms (merged histograms; band: range of samples)", p99, 3);
+    panel(
+        &mut out,
+        s,
+        &frame,
+        second,
+        "p99 latency, ms (merged histograms; band: range of samples)",
+        "p99_ms",
+        p99,
+        3,
+    );
     segment_marks(&mut out, s, &frame, second + PANEL);
     for (p, x) in &frame.xs {
         let y = second + PANEL + 14.0;

@@ -87,7 +87,10 @@ fn history_imports_once_lists_trends_exports_and_prunes() {
     assert_eq!((code, out.trim()), (Some(0), "removed 4 run(s) with 17 measurement(s); 2 run(s) kept"));
     let (_, out, _) = history(&tag, &db, &["list"]);
     assert_eq!(out.lines().count(), 3, "{out}");
-    assert!(out.contains("baseline.round2.json") && out.contains("baseline.round3.json"), "the two newest:\n{out}");
+    assert!(
+        out.contains("baseline.round2.json") && out.contains("baseline.round3.json"),
+        "the two newest:\n{out}"
+    );
 }
 
 #[test]
