@@ -6,6 +6,7 @@
 //! with the same schema ([`migrations`]) and the same parameterised SQL ([`query`]).
 //! [`changepoint`] finds persistent shifts in a series (pure functions).
 
+pub mod alert;
 pub mod changepoint;
 pub mod changes;
 pub mod export;
