@@ -1,6 +1,7 @@
 //! Exit codes: 2 for usage and input errors, 1 for run-time failures.
 
 use crate::app::AppError;
+use crate::history::alert::AlertError;
 use crate::history::{HistoryError, StoreError};
 use crate::profile::{ProfileError, ProfileRunError};
 use crate::run::{RunError, SessionError};
@@ -40,6 +41,9 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             return if e.is_bad_input() { 2 } else { 1 };
         }
         if let Some(e) = cause.downcast_ref::<StoreError>() {
+            return if e.is_bad_input() { 2 } else { 1 };
+        }
+        if let Some(e) = cause.downcast_ref::<AlertError>() {
             return if e.is_bad_input() { 2 } else { 1 };
         }
     }

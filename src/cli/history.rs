@@ -11,8 +11,8 @@ use super::Usage;
 use crate::history::changepoint::ChangePointOptions;
 use crate::history::export::{export, ExportFormat};
 use crate::history::{
-    self, changes, check_filter, trend, trend_html, ChangeRecord, DbSpec, Filter, HistoryError, HistoryStore,
-    Imported, PruneRule,
+    self, changes, check_filter, trend, trend_html, DbSpec, Filter, HistoryError, HistoryStore, Imported,
+    PruneRule,
 };
 
 /// `history` flags and subcommands.
@@ -56,6 +56,9 @@ pub enum HistoryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Mail each new change point and stored check regression once (SMTP from flags or
+    /// [alerts] in benchmark-harness.toml); --dry-run prints the mails.
+    Alert(super::history_alert::AlertArgs),
     /// Write the stored measurements as csv, json or influx (InfluxDB line protocol).
     Export {
         #[command(flatten)]
@@ -113,7 +116,7 @@ pub struct ChangeArgs {
 }
 
 impl ChangeArgs {
-    fn options(&self) -> Result<ChangePointOptions, Usage> {
+    pub(super) fn options(&self) -> Result<ChangePointOptions, Usage> {
         let opts = ChangePointOptions {
             window: self.window,
             max_p_value: self.max_p,
@@ -152,7 +155,7 @@ pub fn parse_date(flag: &str, text: &str) -> Result<DateTime<Utc>, Usage> {
 }
 
 impl FilterArgs {
-    fn filter(&self) -> Result<Filter, Usage> {
+    pub(super) fn filter(&self) -> Result<Filter, Usage> {
         Ok(Filter {
             framework: self.framework.clone(),
             suite: self.suite.clone(),
@@ -237,7 +240,7 @@ pub fn run(args: HistoryArgs, quiet: bool) -> anyhow::Result<i32> {
                     found.iter().zip(&new).map(|(c, n)| serde_json::json!({"change": c, "new": n})).collect();
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
-                print!("{}", changes_table(&found, &new));
+                print!("{}", changes::table(&found, &new));
             }
             if !quiet {
                 let fresh = new.iter().filter(|n| **n).count();
@@ -245,6 +248,7 @@ pub fn run(args: HistoryArgs, quiet: bool) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
+        HistoryCommand::Alert(alert) => super::history_alert::run(db, alert, quiet),
         HistoryCommand::Export { filter, format, output } => {
             let Some(format) = ExportFormat::parse(&format) else {
                 return Err(Usage(format!(
@@ -280,43 +284,6 @@ pub fn run(args: HistoryArgs, quiet: bool) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
-}
-
-fn changes_table(found: &[ChangeRecord], new: &[bool]) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let ci = |c: Option<(f64, f64)>| {
-        c.map_or(String::new(), |(lo, hi)| format!(" [{} – {}]", trend::figure(lo, 2), trend::figure(hi, 2)))
-    };
-    for (c, n) in found.iter().zip(new) {
-        let name = if c.metric == "requests_per_sec" { "req/s" } else { "p99 ms" };
-        let short = |s: &str| s.chars().take(8).collect::<String>();
-        let _ = writeln!(
-            out,
-            "{} · {} · {}  {name} {:+.1} % ({}) at {} (after {}){}\n    before {}{} ({} points) → after {}{} ({} points), p = {:.2e}, host {} · config {}",
-            c.framework,
-            c.suite,
-            c.workload,
-            c.change_percent,
-            if c.regression { "slower" } else { "faster" },
-            short(&c.git_commit),
-            short(&c.previous_commit),
-            if *n { "  [new]" } else { "" },
-            trend::figure(c.mean_before, 2),
-            ci(c.ci_before),
-            c.points_before,
-            trend::figure(c.mean_after, 2),
-            ci(c.ci_after),
-            c.points_after,
-            c.p_value,
-            c.host_fingerprint,
-            c.config_fingerprint
-        );
-    }
-    if found.is_empty() {
-        out.push_str("no change points\n");
-    }
-    out
 }
 
 fn import(db: Option<&str>, files: &[PathBuf], quiet: bool) -> anyhow::Result<i32> {

@@ -7,6 +7,7 @@ mod check;
 mod compare;
 mod errors;
 mod history;
+mod history_alert;
 mod options;
 mod profile;
 mod progress;

@@ -258,6 +258,6 @@ impl AlertError {
 }
 
 #[cfg(test)]
-mod sink;
+pub(crate) mod sink;
 #[cfg(test)]
 mod tests;

@@ -111,6 +111,46 @@ pub fn detect(
     Ok(out)
 }
 
+/// The change points as text: series, metric, change, commit, means with CIs, p-value.
+pub fn table(found: &[ChangeRecord], new: &[bool]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let ci = |c: Option<(f64, f64)>| {
+        c.map_or(String::new(), |(lo, hi)| {
+            format!(" [{} – {}]", super::trend::figure(lo, 2), super::trend::figure(hi, 2))
+        })
+    };
+    for (c, n) in found.iter().zip(new) {
+        let name = if c.metric == "requests_per_sec" { "req/s" } else { "p99 ms" };
+        let short = |s: &str| s.chars().take(8).collect::<String>();
+        let _ = writeln!(
+            out,
+            "{} · {} · {}  {name} {:+.1} % ({}) at {} (after {}){}\n    before {}{} ({} points) → after {}{} ({} points), p = {:.2e}, host {} · config {}",
+            c.framework,
+            c.suite,
+            c.workload,
+            c.change_percent,
+            if c.regression { "slower" } else { "faster" },
+            short(&c.git_commit),
+            short(&c.previous_commit),
+            if *n { "  [new]" } else { "" },
+            super::trend::figure(c.mean_before, 2),
+            ci(c.ci_before),
+            c.points_before,
+            super::trend::figure(c.mean_after, 2),
+            ci(c.ci_after),
+            c.points_after,
+            c.p_value,
+            c.host_fingerprint,
+            c.config_fingerprint
+        );
+    }
+    if found.is_empty() {
+        out.push_str("no change points\n");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod changepoint;
 pub mod changes;
 pub mod export;
 pub mod migrations;
+pub mod notify;
 mod ops;
 mod postgres;
 pub mod query;
@@ -27,6 +28,7 @@ mod tests;
 #[cfg(test)]
 mod tests_parse;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -63,6 +65,20 @@ pub trait HistoryStore {
     fn prune(&mut self, rule: &PruneRule) -> Result<Pruned, StoreError>;
     /// Remember change points (one transaction); for each, true when it was not stored yet.
     fn record_changes(&mut self, changes: &[ChangeRecord]) -> Result<Vec<bool>, StoreError>;
+    /// The ids of the alert events already mailed.
+    fn sent_alerts(&mut self) -> Result<BTreeSet<String>, StoreError>;
+    /// Remember mailed alert events (one transaction).
+    fn record_alerts(&mut self, sent: &[SentAlert]) -> Result<(), StoreError>;
+}
+
+/// An alert event that was mailed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentAlert {
+    /// `AlertEvent::id`.
+    pub id: String,
+    /// `change_point` or `check_regression`.
+    pub kind: String,
+    pub subject: String,
 }
 
 /// What an import did.
@@ -231,4 +247,20 @@ pub fn check_filter(store: &mut dyn HistoryStore, filter: &Filter) -> Result<(),
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_their_password() {
+        assert_eq!(
+            redact("postgres://bench:p%40ss:w@db.example:5432/h"),
+            "postgres://bench:***@db.example:5432/h"
+        );
+        assert_eq!(redact("postgresql://bench@db/h"), "postgresql://bench@db/h");
+        assert_eq!(DbSpec::parse("postgres://a:b@h/d").display(), "postgres://a:***@h/d");
+        assert_eq!(DbSpec::parse("x/history.db"), DbSpec::Sqlite("x/history.db".into()));
+    }
 }

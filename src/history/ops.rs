@@ -2,6 +2,8 @@
 //! against [`SqlExec`], the small surface a connection or transaction of either database
 //! gives. Each store runs them inside its own transaction.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 
 use super::changes::ChangeRecord;
@@ -9,7 +11,7 @@ use super::migrations::{Dialect, BOOKKEEPING, LATEST, MIGRATIONS};
 use super::query::{self, Cell, Dimension, Filter, Param};
 use super::record::{RunRecord, HISTOGRAM_ENCODING};
 use super::rows::{self, MeasurementRow, RunSummary, VerdictRow};
-use super::{Imported, PruneRule, Pruned, StoreError};
+use super::{Imported, PruneRule, Pruned, SentAlert, StoreError};
 
 /// What a store's connection (or open transaction) can do: run SQL with `$n` placeholders.
 pub trait SqlExec {
@@ -206,6 +208,32 @@ pub fn record_changes(db: &mut dyn SqlExec, changes: &[ChangeRecord]) -> Result<
             Ok(!db.rows(sql, &p)?.is_empty())
         })
         .collect()
+}
+
+/// The ids of the alert events already mailed.
+pub fn sent_alerts(db: &mut dyn SqlExec) -> Result<BTreeSet<String>, StoreError> {
+    db.rows("SELECT event_key FROM alerts_sent", &[])?
+        .iter()
+        .filter_map(|r| r.first())
+        .map(Cell::text)
+        .collect()
+}
+
+/// Remember mailed alert events (inside the caller's transaction).
+pub fn record_alerts(db: &mut dyn SqlExec, sent: &[SentAlert]) -> Result<(), StoreError> {
+    for a in sent {
+        let p = [
+            a.id.as_str().into(),
+            a.kind.as_str().into(),
+            a.subject.as_str().into(),
+            Param::Time(Utc::now()),
+        ];
+        db.exec(
+            "INSERT INTO alerts_sent (event_key, kind, subject, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &p,
+        )?;
+    }
+    Ok(())
 }
 
 /// The runs `rule` removes (inside the caller's transaction), with everything they hold.

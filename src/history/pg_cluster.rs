@@ -1,10 +1,15 @@
 //! Test-only: a throwaway PostgreSQL cluster (Debian's server binaries): `initdb` into a
 //! temporary folder, `postgres` on a free 127.0.0.1 port, stopped when dropped (also when
 //! a test panics). As root it runs as the `postgres` user (initdb refuses root).
-//! Missing binaries fail the test: `scripts/install-deps.sh` installs them.
+//! Missing binaries fail the test: `scripts/install-deps.sh` installs them. The store test
+//! suite (`tests::BEHAVIOURS`) runs against it here.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use super::tests::BEHAVIOURS;
+use super::{HistoryStore, PostgresStore, StoreError};
 
 /// A running cluster; stopped on drop.
 pub struct PgCluster {
@@ -125,4 +130,46 @@ impl Drop for PgCluster {
         let data = self.data();
         let _ = self.try_run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
     }
+}
+
+#[test]
+fn postgres_store_passes_every_behaviour() {
+    let cluster = PgCluster::start();
+    let mut failed = Vec::new();
+    for (i, (name, behaviour)) in BEHAVIOURS.iter().enumerate() {
+        let url = cluster.database(&format!("b{i}"));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut store = PostgresStore::connect(&url).unwrap();
+            assert!(store.notes().iter().any(|n| n.contains("TimescaleDB")), "{:?}", store.notes());
+            behaviour(&mut store);
+        }));
+        if outcome.is_err() {
+            failed.push(*name);
+        }
+    }
+    let errors = catch_unwind(AssertUnwindSafe(|| postgres_errors(&cluster)));
+    drop(cluster);
+    assert!(failed.is_empty(), "behaviours failing on PostgreSQL: {failed:?}");
+    assert!(errors.is_ok(), "PostgreSQL error handling failed");
+}
+
+/// PostgreSQL-only: unreachable server (exit 1), missing database and newer schema (bad
+/// input), and the password never in a message.
+fn postgres_errors(cluster: &PgCluster) {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let err = PostgresStore::connect(&format!("postgres://ci:s3cret@127.0.0.1:{closed}/x")).err().unwrap();
+    assert!(matches!(err, StoreError::Unreachable { .. }) && !err.is_bad_input(), "{err}");
+    assert!(err.to_string().contains(&format!("postgres://ci:***@127.0.0.1:{closed}/x")), "{err}");
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+    let err = PostgresStore::connect(&cluster.url("no_such_db")).err().unwrap();
+    assert!(matches!(err, StoreError::Open { .. }) && err.is_bad_input(), "{err}");
+    assert!(err.to_string().contains("no_such_db"), "{err}");
+    let err = PostgresStore::connect("postgres://u:pw@127.0.0.1:notaport/x").err().unwrap();
+    assert!(err.is_bad_input() && !err.to_string().contains(":pw@"), "{err}");
+    let url = cluster.database("future");
+    drop(PostgresStore::connect(&url).unwrap());
+    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    client.batch_execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x')").unwrap();
+    let err = PostgresStore::connect(&url).err().unwrap();
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
 }

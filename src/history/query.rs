@@ -235,7 +235,7 @@ pub fn measurements(f: &Filter) -> Query {
 
 pub const VERDICT_COLUMNS: &str = "m.framework, m.workload, m.severity, m.baseline_rps, m.current_rps, \
      m.rps_change_percent, m.baseline_p99_ms, m.current_p99_ms, m.p99_change_percent, m.p_value, \
-     m.significant, m.reason, m.baseline_commit";
+     m.significant, m.reason, m.baseline_commit, r.configuration";
 
 /// Check verdicts matching `f` (suite does not apply), oldest first.
 pub fn verdicts(f: &Filter) -> Query {

@@ -74,6 +74,9 @@ pub struct VerdictRow {
     pub significant: Option<bool>,
     pub reason: String,
     pub baseline_commit: Option<String>,
+    /// The check's thresholds as stored (JSON).
+    #[serde(skip)]
+    pub thresholds: String,
 }
 
 const RUN_WIDTH: usize = 11;
@@ -135,7 +138,7 @@ pub fn measurement_row(c: &[Cell]) -> Result<MeasurementRow, StoreError> {
 
 /// A verdict row (run columns, then verdict columns).
 pub fn verdict_row(c: &[Cell]) -> Result<VerdictRow, StoreError> {
-    need(c, RUN_WIDTH + 13)?;
+    need(c, RUN_WIDTH + 14)?;
     let v = &c[RUN_WIDTH..];
     let float = |i: usize| v[i].opt_float()?.ok_or_else(|| StoreError::Decode(format!("null in column {i}")));
     Ok(VerdictRow {
@@ -153,5 +156,6 @@ pub fn verdict_row(c: &[Cell]) -> Result<VerdictRow, StoreError> {
         significant: v[10].opt_bool()?,
         reason: v[11].text()?,
         baseline_commit: v[12].opt_text()?,
+        thresholds: v[13].text()?,
     })
 }

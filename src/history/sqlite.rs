@@ -157,6 +157,12 @@ impl HistoryStore for SqliteStore {
     fn record_changes(&mut self, changes: &[ChangeRecord]) -> Result<Vec<bool>, StoreError> {
         self.write(|db| ops::record_changes(db, changes))
     }
+    fn sent_alerts(&mut self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        self.write(ops::sent_alerts)
+    }
+    fn record_alerts(&mut self, sent: &[super::SentAlert]) -> Result<(), StoreError> {
+        self.write(|db| ops::record_alerts(db, sent))
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,12 @@
 //! The store test suite: one generic function per behaviour, run against [`SqliteStore`]
-//! (one test each, in a temp dir) and [`PostgresStore`] (a throwaway cluster, one database
-//! per behaviour, stopped afterwards even when a behaviour fails).
-
-use std::panic::{catch_unwind, AssertUnwindSafe};
+//! (one test each, in a temp dir) and [`PostgresStore`] (`pg_cluster`: a throwaway cluster,
+//! one database per behaviour, stopped afterwards even when a behaviour fails).
 
 use chrono::{DateTime, Utc};
 use hdrhistogram::Histogram;
 use serde_json::Value;
 
 use super::export::{export, ExportFormat, CSV_COLUMNS};
-use super::pg_cluster::PgCluster;
 use super::tests_parse::{parse_csv, parse_influx};
 use super::*;
 use crate::report::fixtures;
@@ -228,23 +225,13 @@ fn b_prune(store: &mut dyn HistoryStore) {
 }
 
 fn b_check_verdicts_and_atomic_import(store: &mut dyn HistoryStore) {
-    let check = serde_json::json!({
-        "mode": "check", "schema_version": 1, "verdict": "regression",
-        "baseline": {"file": "b.json", "mode": "run", "git_commit": "base1", "timestamp": "2025-06-01T00:00:00Z"},
-        "current": {"file": "c.json", "mode": "run", "git_commit": "cur2", "timestamp": "2025-06-02T00:00:00Z"},
-        "thresholds": {"warn_percent": 5.0, "fail_percent": 10.0, "metric": "both", "alpha": 0.05},
-        "workloads": [{"framework": "axum", "workload": "plaintext", "baseline_rps": 1000.0, "current_rps": 850.0,
-            "rps_change_percent": -15.0, "baseline_p99_ms": 1.0, "current_p99_ms": null, "p99_change_percent": null,
-            "p_value": 0.001, "significant": true, "severity": "regression", "warn_percent": 5.0, "fail_percent": 10.0,
-            "reason": "15 % slower"}],
-        "only_in_baseline": [], "only_in_current": []
-    });
+    let check = check_json("cur2");
     store.import(&record(&check, Some("check.json")).unwrap()).unwrap();
     let v = store.verdicts(&Filter { framework: Some("axum".into()), ..Filter::default() }).unwrap();
     assert_eq!(v.len(), 1);
     assert_eq!(
         (v[0].severity.as_str(), v[0].rps_change_percent, v[0].current_p99_ms),
-        ("regression", -15.0, None)
+        ("regression", -15.0, Some(1.01))
     );
     assert_eq!(
         (v[0].run.kind.as_str(), v[0].run.git_commit.as_deref(), v[0].baseline_commit.as_deref()),
@@ -279,9 +266,62 @@ fn b_change_points_are_found_and_remembered_once(store: &mut dyn HistoryStore) {
     assert_eq!(store.record_changes(&found).unwrap(), [false]);
 }
 
-type Behaviour = fn(&mut dyn HistoryStore);
+fn check_json(commit: &str) -> Value {
+    serde_json::json!({
+        "mode": "check", "schema_version": 1, "verdict": "regression",
+        "baseline": {"file": "b.json", "mode": "run", "git_commit": "base1", "timestamp": "2025-06-01T00:00:00Z"},
+        "current": {"file": "c.json", "mode": "run", "git_commit": commit, "timestamp": "2025-06-02T00:00:00Z"},
+        "thresholds": {"warn_percent": 5.0, "fail_percent": 10.0, "metric": "both", "alpha": 0.05},
+        "workloads": [{"framework": "axum", "workload": "plaintext", "baseline_rps": 1000.0, "current_rps": 850.0,
+            "rps_change_percent": -15.0, "baseline_p99_ms": 1.0, "current_p99_ms": 1.01, "p99_change_percent": 1.0,
+            "p_value": 0.001, "significant": true, "severity": "regression", "warn_percent": 5.0, "fail_percent": 10.0,
+            "reason": "15 % slower"}],
+        "only_in_baseline": [], "only_in_current": []
+    })
+}
 
-const BEHAVIOURS: &[(&str, Behaviour)] = &[
+fn b_alerts_are_mailed_once(store: &mut dyn HistoryStore) {
+    use super::alert::{sink::Sink, AlertConfig, AlertEvent, AlertFlags};
+    b_change_points_are_found_and_remembered_once(store);
+    store.import(&record(&check_json("head2"), Some("check.json")).unwrap()).unwrap();
+    let small = Filter { workload: Some("small-json".into()), ..Filter::default() };
+    let mut series = trend::series(&store.measurements(&small).unwrap());
+    let found = changes::detect(&mut series, &changepoint::ChangePointOptions::default()).unwrap();
+    let mut events: Vec<AlertEvent> =
+        found.iter().map(|c| notify::change_event(c, Some("https://ci/1"))).collect();
+    let checks = notify::check_events(&store.verdicts(&Filter::default()).unwrap(), None);
+    let direct: CheckResultAlias = serde_json::from_value(check_json("head2")).unwrap();
+    let ids = |e: &[AlertEvent]| e.iter().map(AlertEvent::id).collect::<Vec<_>>();
+    assert_eq!(ids(&checks), ids(&AlertEvent::from_check(&direct, None)), "the same ids as check --alert");
+    events.extend(checks);
+    assert_eq!(events.len(), 2, "{events:?}");
+    let sink = Sink::start(None);
+    let flags = AlertFlags {
+        server: Some("127.0.0.1".into()),
+        port: Some(sink.port),
+        tls: Some("none".into()),
+        from: Some("bench@example.com".into()),
+        to: vec!["team@example.com".into()],
+        ..AlertFlags::default()
+    };
+    let config = AlertConfig::resolve(None, &flags, None).unwrap();
+    assert!(notify::dry_run(store, &events, Some(&config)).unwrap().starts_with("2 new alert events"));
+    assert_eq!(notify::send_new(store, &events, &config).unwrap().len(), 2);
+    assert_eq!(notify::send_new(store, &events, &config).unwrap().len(), 0, "sent once");
+    assert!(notify::dry_run(store, &events, None)
+        .unwrap()
+        .starts_with("no new alert events (2 already sent)"));
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2);
+    assert!(mails[0].data.contains("commit09") && mails[0].data.contains("small-json"), "{}", mails[0].data);
+    assert!(mails[1].data.contains("head2") && mails[1].data.contains("plaintext"), "{}", mails[1].data);
+}
+
+type CheckResultAlias = crate::schema::CheckResult;
+
+pub(super) type Behaviour = fn(&mut dyn HistoryStore);
+
+pub(super) const BEHAVIOURS: &[(&str, Behaviour)] = &[
     ("import_and_read_back", b_import_and_read_back),
     ("reimport_is_a_no_op", b_reimport_is_a_no_op),
     ("list_filters", b_list_filters),
@@ -290,6 +330,7 @@ const BEHAVIOURS: &[(&str, Behaviour)] = &[
     ("prune", b_prune),
     ("check_verdicts_and_atomic_import", b_check_verdicts_and_atomic_import),
     ("change_points_are_found_and_remembered_once", b_change_points_are_found_and_remembered_once),
+    ("alerts_are_mailed_once", b_alerts_are_mailed_once),
 ];
 
 fn on_sqlite(name: &str) {
@@ -310,61 +351,9 @@ sqlite_tests!(
     exports_parse_back,
     prune,
     check_verdicts_and_atomic_import,
-    change_points_are_found_and_remembered_once
+    change_points_are_found_and_remembered_once,
+    alerts_are_mailed_once
 );
-
-#[test]
-fn postgres_store_passes_every_behaviour() {
-    let cluster = PgCluster::start();
-    let mut failed = Vec::new();
-    for (i, (name, behaviour)) in BEHAVIOURS.iter().enumerate() {
-        let url = cluster.database(&format!("b{i}"));
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let mut store = PostgresStore::connect(&url).unwrap();
-            assert!(store.notes().iter().any(|n| n.contains("TimescaleDB")), "{:?}", store.notes());
-            behaviour(&mut store);
-        }));
-        if outcome.is_err() {
-            failed.push(*name);
-        }
-    }
-    let errors = catch_unwind(AssertUnwindSafe(|| postgres_errors(&cluster)));
-    drop(cluster);
-    assert!(failed.is_empty(), "behaviours failing on PostgreSQL: {failed:?}");
-    assert!(errors.is_ok(), "PostgreSQL error handling failed");
-}
-
-/// PostgreSQL-only: unreachable server (exit 1), missing database and newer schema (bad
-/// input), and the password never in a message.
-fn postgres_errors(cluster: &PgCluster) {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let err = PostgresStore::connect(&format!("postgres://ci:s3cret@127.0.0.1:{closed}/x")).err().unwrap();
-    assert!(matches!(err, StoreError::Unreachable { .. }) && !err.is_bad_input(), "{err}");
-    assert!(err.to_string().contains(&format!("postgres://ci:***@127.0.0.1:{closed}/x")), "{err}");
-    assert!(!err.to_string().contains("s3cret"), "{err}");
-    let err = PostgresStore::connect(&cluster.url("no_such_db")).err().unwrap();
-    assert!(matches!(err, StoreError::Open { .. }) && err.is_bad_input(), "{err}");
-    assert!(err.to_string().contains("no_such_db"), "{err}");
-    let err = PostgresStore::connect("postgres://u:pw@127.0.0.1:notaport/x").err().unwrap();
-    assert!(err.is_bad_input() && !err.to_string().contains(":pw@"), "{err}");
-    let url = cluster.database("future");
-    drop(PostgresStore::connect(&url).unwrap());
-    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
-    client.batch_execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x')").unwrap();
-    let err = PostgresStore::connect(&url).err().unwrap();
-    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
-}
-
-#[test]
-fn urls_are_shown_without_their_password() {
-    assert_eq!(
-        redact("postgres://bench:p%40ss:w@db.example:5432/h"),
-        "postgres://bench:***@db.example:5432/h"
-    );
-    assert_eq!(redact("postgresql://bench@db/h"), "postgresql://bench@db/h");
-    assert_eq!(DbSpec::parse("postgres://a:b@h/d").display(), "postgres://a:***@h/d");
-    assert_eq!(DbSpec::parse("x/history.db"), DbSpec::Sqlite("x/history.db".into()));
-}
 
 #[test]
 fn the_content_hash_ignores_key_order_and_whitespace() {

@@ -175,3 +175,36 @@ fn check_with_history_stores_its_verdicts_and_a_failed_recording_keeps_the_resul
     assert!(err.contains("could not record the result in history") && err.contains("again.json"), "{err}");
     assert!(dir.path().join("again.json").exists());
 }
+
+#[test]
+fn alert_dry_runs_show_each_new_regression_once_without_sending() {
+    let tag = Tag::new();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let base = repo().join("tests/fixtures/run.json");
+    let mut r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
+    r["metadata"]["git_commit"] = "beefbeefbeef".into();
+    let rps = &mut r["suites"][0]["workloads"][0]["results"]["throughput"]["requests_per_sec"];
+    *rps = (rps.as_f64().unwrap() * 0.8).into();
+    let cur = dir.path().join("cur.json");
+    std::fs::write(&cur, serde_json::to_string(&r).unwrap()).unwrap();
+    let out = tag
+        .command()
+        .args(["check", "--alert-dry-run", "--baseline"])
+        .arg(&base)
+        .arg("--current")
+        .arg(&cur)
+        .arg(format!("--history={}", db.display()))
+        .output()
+        .unwrap();
+    let (o, err) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(o.contains("1 new alert event (0 already sent); dry run: nothing is sent"), "{o}");
+    assert!(o.contains("Subject: [benchmark-harness] regression: fastapi small-json rps -20.0 %"), "{o}");
+    let (code, o, err) = history(&tag, &db, &["alert", "--dry-run"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(o.starts_with("1 new alert event") && o.contains("beefbeefbeef"), "the stored regression:\n{o}");
+    let (code, _, err) = history(&tag, &db, &["alert", "--smtp-server", "127.0.0.1", "--smtp-from", "a@b.c"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no recipient for alerts"), "{err}");
+}
