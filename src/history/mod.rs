@@ -3,3 +3,8 @@
 
 pub mod alert;
 pub mod changepoint;
+
+/// Checks of the Grafana dashboards and provisioning files in `grafana/`.
+#[cfg(test)]
+#[path = "../../grafana/tests.rs"]
+pub(crate) mod grafana_check;
