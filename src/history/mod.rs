@@ -10,6 +10,10 @@ pub mod alert;
 pub mod changepoint;
 pub mod changes;
 pub mod export;
+/// Checks of the Grafana dashboards and provisioning files in `grafana/`.
+#[cfg(test)]
+#[path = "../../grafana/tests.rs"]
+pub(crate) mod grafana_check;
 pub mod migrations;
 pub mod notify;
 mod ops;
