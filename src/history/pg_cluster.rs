@@ -148,9 +148,38 @@ fn postgres_store_passes_every_behaviour() {
         }
     }
     let errors = catch_unwind(AssertUnwindSafe(|| postgres_errors(&cluster)));
+    let grafana = catch_unwind(AssertUnwindSafe(|| dashboard_queries(&cluster)));
     drop(cluster);
     assert!(failed.is_empty(), "behaviours failing on PostgreSQL: {failed:?}");
     assert!(errors.is_ok(), "PostgreSQL error handling failed");
+    assert!(grafana.is_ok(), "a Grafana dashboard query failed on PostgreSQL");
+}
+
+/// Every SQL query of the shipped Grafana dashboards, run against imported samples: each
+/// returns rows, with the columns its panel reads.
+fn dashboard_queries(cluster: &PgCluster) {
+    use super::grafana_check::{expand_for_postgres, output_columns, queries};
+    let url = cluster.database("grafana");
+    super::tests::dashboard_samples(&mut PostgresStore::connect(&url).unwrap());
+    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    let mut distinct =
+        |sql: &str| -> Vec<String> { client.query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect() };
+    let vars: std::collections::BTreeMap<&str, Vec<String>> = [
+        ("framework", distinct("SELECT DISTINCT framework FROM measurements")),
+        ("suite", distinct("SELECT DISTINCT suite FROM measurements")),
+        ("workload", distinct("SELECT DISTINCT workload FROM measurements")),
+        ("host", distinct("SELECT DISTINCT host_fingerprint FROM runs")),
+    ]
+    .into();
+    let all = queries();
+    assert!(all.len() >= 8, "{} queries", all.len());
+    for q in all {
+        let sql = expand_for_postgres(&q.sql, &vars, "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z");
+        let rows = client.query(sql.as_str(), &[]).unwrap_or_else(|e| panic!("{}: {e}\n{sql}", q.source));
+        assert!(!rows.is_empty(), "{}: no rows\n{sql}", q.source);
+        let names: Vec<String> = rows[0].columns().iter().map(|c| c.name().to_string()).collect();
+        assert_eq!(names, output_columns(&q.sql), "{}", q.source);
+    }
 }
 
 /// PostgreSQL-only: unreachable server (exit 1), missing database and newer schema (bad

@@ -280,6 +280,14 @@ fn check_json(commit: &str) -> Value {
     })
 }
 
+/// Sample results for the dashboards: a series with a change point (remembered), a compare
+/// of three frameworks and a check.
+pub(super) fn dashboard_samples(store: &mut dyn HistoryStore) {
+    b_change_points_are_found_and_remembered_once(store);
+    store.import(&rec(&compare("2025-06-20T00:00:00Z", "cmp1").0, "c.json")).unwrap();
+    store.import(&record(&check_json("head2"), Some("check.json")).unwrap()).unwrap();
+}
+
 fn b_alerts_are_mailed_once(store: &mut dyn HistoryStore) {
     use super::alert::{sink::Sink, AlertConfig, AlertEvent, AlertFlags};
     b_change_points_are_found_and_remembered_once(store);
