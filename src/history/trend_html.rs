@@ -150,14 +150,18 @@ fn panel(
 }
 
 fn segment_marks(out: &mut String, s: &Series, frame: &Frame, bottom: f64) {
+    let mut drawn = 0;
     for (k, seg) in s.segments.iter().enumerate() {
         let (Some(what), Some(first)) = (segment_change(s, k), seg.points.first()) else { continue };
         let x = frame.x(first) - frame.step / 2.0;
+        // Near the right edge the label goes to the left of the line; labels alternate in
+        // height so that neighbours do not overlap.
+        let (tx, anchor) = if x + 110.0 > W - RIGHT { (x - 3.0, "end") } else { (x + 3.0, "start") };
+        let ty = TOP + 2.0 + 11.0 * f64::from(drawn % 2);
+        drawn += 1;
         let _ = write!(
             out,
-            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{TOP:.1}" y2="{bottom:.1}" class="seg"/><text x="{:.1}" y="{:.1}" class="segl">{what}</text>"#,
-            x + 3.0,
-            TOP + 2.0
+            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{TOP:.1}" y2="{bottom:.1}" class="seg"/><text x="{tx:.1}" y="{ty:.1}" class="segl" text-anchor="{anchor}">{what}</text>"#
         );
     }
 }
