@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the bundled apps and the tests need on Debian (run as root or with sudo):
-# Ruby, Puma, Rack and Sinatra from Debian (RubyGems is not used), and Python venv support.
+# Ruby, Puma, Rack and Sinatra from Debian (RubyGems is not used), Python venv support, and
+# PostgreSQL's server binaries (the history store tests start a throwaway cluster).
 # Node.js/npm, Python 3 and Rust are expected on the machine already.
 set -euo pipefail
 need=()
@@ -13,6 +14,7 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 command -v perf >/dev/null || need+=(linux-perf)  # profile --profiler perf
 ruby -e 'require "stackprof"' 2>/dev/null || need+=(ruby-stackprof)  # profile --profiler ruby
 command -v heaptrack_print >/dev/null || need+=(heaptrack)  # profile --heaptrack
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)  # history store tests (throwaway cluster)
 for tool in node npm python3 cargo; do
   command -v "$tool" >/dev/null || { echo "error: $tool is required but not installed" >&2; exit 1; }
 done

@@ -7,6 +7,7 @@ pub mod app;
 pub mod check;
 pub mod cli;
 pub mod compare;
+pub mod history;
 pub mod host;
 pub mod loadgen;
 pub mod monitor;

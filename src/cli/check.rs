@@ -54,6 +54,16 @@ pub struct CheckArgs {
     /// warmup, workers, timeout, CPU pinning, CPU model, cores); each difference is flagged.
     #[arg(long)]
     pub allow_mismatch: bool,
+    #[command(flatten)]
+    pub history: super::history::HistoryFlag,
+    /// Mail each regression found (once: the history store remembers what was sent).
+    #[arg(long)]
+    pub alert: bool,
+    /// Print the alert mails instead of sending them.
+    #[arg(long)]
+    pub alert_dry_run: bool,
+    #[command(flatten)]
+    pub smtp: super::history_alert::SmtpArgs,
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
@@ -127,5 +137,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         write_atomic(path, &result, true).with_context(|| format!("cannot write {}", path.display()))?;
     }
     print!("{md}");
-    Ok(if args.fail_on_regression && result.verdict == Severity::Regression { 1 } else { 0 })
+    let recorded = super::history::record_after(&args.history, &result, args.json.as_deref(), false);
+    let code = if args.fail_on_regression && result.verdict == Severity::Regression { 1 } else { 0 };
+    if args.alert || args.alert_dry_run {
+        let db = args.history.history.as_deref().filter(|d| !d.is_empty());
+        super::history_alert::after_check(&result, db, &args.smtp, args.alert_dry_run)?;
+    }
+    Ok(super::history::exit_with(code, recorded))
 }

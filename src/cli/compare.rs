@@ -156,7 +156,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
     let result = execute(&plan, &progress, &stop);
     drop(progress);
     super::options::emit(&result, &compare_table(&result), &args.load, quiet)?;
-    let code = exit_of(&result);
+    let code = super::history::exit_with(exit_of(&result), args.load.record(&result, quiet));
     write_reports(&AnyResult::Compare(result), args.report.as_ref(), args.html.as_ref())?;
     Ok(code)
 }

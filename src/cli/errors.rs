@@ -1,6 +1,8 @@
 //! Exit codes: 2 for usage and input errors, 1 for run-time failures.
 
 use crate::app::AppError;
+use crate::history::alert::AlertError;
+use crate::history::{HistoryError, StoreError};
 use crate::profile::{ProfileError, ProfileRunError};
 use crate::run::{RunError, SessionError};
 use crate::workload::WorkloadError;
@@ -34,6 +36,15 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
         }
         if let Some(e) = cause.downcast_ref::<ProfileError>() {
             return profiler_code(e);
+        }
+        if let Some(e) = cause.downcast_ref::<HistoryError>() {
+            return if e.is_bad_input() { 2 } else { 1 };
+        }
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            return if e.is_bad_input() { 2 } else { 1 };
+        }
+        if let Some(e) = cause.downcast_ref::<AlertError>() {
+            return if e.is_bad_input() { 2 } else { 1 };
         }
     }
     1

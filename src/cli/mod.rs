@@ -6,6 +6,8 @@ mod apps;
 mod check;
 mod compare;
 mod errors;
+mod history;
+mod history_alert;
 mod options;
 mod profile;
 mod progress;
@@ -50,6 +52,8 @@ pub enum Command {
     Apps(apps::AppsCommand),
     /// Print the JSON Schema of a result or input file.
     Schema(schema::SchemaArgs),
+    /// The results store: import, list, trend, export, prune.
+    History(history::HistoryArgs),
 }
 
 /// Parse the command line, run the command, print any error once; returns the exit code.
@@ -71,6 +75,7 @@ pub fn main() -> i32 {
         Command::Suites(cmd) => suites::run(cmd),
         Command::Apps(cmd) => apps::run(cmd, quiet),
         Command::Schema(args) => schema::run(args),
+        Command::History(args) => history::run(args, quiet),
     };
     match result {
         Ok(code) => code,

@@ -67,6 +67,8 @@ pub struct LoadArgs {
     /// with 2 or more usable CPUs when the harness starts the server).
     #[arg(long, conflicts_with_all = ["server_cpus", "loadgen_cpus"])]
     pub no_pin: bool,
+    #[command(flatten)]
+    pub history: super::history::HistoryFlag,
 }
 
 fn secs(flag: &str, v: f64, allow_zero: bool) -> Result<Duration, Usage> {
@@ -132,6 +134,11 @@ impl LoadArgs {
             starts_server,
         };
         Ok(crate::run::pinning::resolve_here(&request))
+    }
+
+    /// With `--history`, record the written result; false when that failed (reported).
+    pub fn record<T: serde::Serialize>(&self, result: &T, quiet: bool) -> bool {
+        super::history::record_after(&self.history, result, self.output.as_deref(), quiet)
     }
 
     /// The CPUs to pin a server the harness starts to: `--server-cpus`, else the default split.

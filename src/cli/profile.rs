@@ -155,6 +155,7 @@ pub fn run(args: ProfileArgs, quiet: bool) -> anyhow::Result<i32> {
     let result = execute(&plan, &progress, &stop).context("profile")?;
     drop(progress);
     emit(&result, &args.load, quiet)?;
+    let recorded = args.load.record(&result, quiet);
     if let Some(c) = &result.comparison {
         if !quiet {
             for line in &c.analysis {
@@ -162,5 +163,5 @@ pub fn run(args: ProfileArgs, quiet: bool) -> anyhow::Result<i32> {
             }
         }
     }
-    Ok(exit_of(&result))
+    Ok(super::history::exit_with(exit_of(&result), recorded))
 }

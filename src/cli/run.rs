@@ -100,5 +100,6 @@ pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     let progress = StderrProgress::new(quiet);
     let result = execute(&plan, &progress, &stop)?;
     emit(&result, &args.load, quiet)?;
-    Ok(exit_of(&result))
+    let recorded = args.load.record(&result, quiet);
+    Ok(super::history::exit_with(exit_of(&result), recorded))
 }

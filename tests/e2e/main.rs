@@ -9,6 +9,7 @@ mod compare;
 mod compare_verdicts;
 mod failures;
 mod helpers;
+mod history;
 mod pinning;
 mod profile;
 mod profile_heap;
