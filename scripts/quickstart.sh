@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: set up bundled apps and compare them (rounds, statistics, reports).
 #   ./scripts/quickstart.sh [APP ...]
-# Environment: SUITES (path-params,json-bodies), ROUNDS (3), DURATION (2), WARMUP (1), OUT (results)
+# Environment: SUITES (path-params,json-bodies), ROUNDS (compare's default: 5, rounded up to whole
+# balanced blocks, 6 for six apps), DURATION (2), WARMUP (1), OUT (results)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then apps=("$@"); else apps=(axum-baseline actix-web fastapi litestar fastify express); fi
@@ -12,5 +13,5 @@ cargo build --release --locked --quiet
 mkdir -p "$OUT"
 frameworks=$(IFS=,; echo "${apps[*]}")
 exec target/release/benchmark-harness compare --frameworks "$frameworks" --suite "${SUITES:-path-params,json-bodies}" \
-  --rounds "${ROUNDS:-3}" --duration "${DURATION:-2}" --warmup "${WARMUP:-1}" \
+  ${ROUNDS:+--rounds "$ROUNDS"} --duration "${DURATION:-2}" --warmup "${WARMUP:-1}" \
   --output "$OUT/quickstart.json" --report "$OUT/quickstart.md" --html "$OUT/quickstart.html"

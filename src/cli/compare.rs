@@ -18,10 +18,16 @@ pub struct CompareArgs {
     /// The apps to compare, by name (found under --apps), comma-separated.
     #[arg(long, value_delimiter = ',', required = true, value_name = "A,B[,C…]")]
     pub frameworks: Vec<String>,
-    /// Rounds of measurements (the minimum with --target-precision). Each round starts
-    /// every server afresh, so rounds are independent samples.
+    /// Rounds of measurements (the minimum with --target-precision), rounded up to whole
+    /// blocks of as many rounds as frameworks so that every framework runs in every position
+    /// equally often (a Williams design). Each round starts every server afresh, so rounds
+    /// are independent samples.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub rounds: u32,
+    /// Most seconds to spend measuring: no block of rounds is started that would overshoot
+    /// it (judged from the rounds so far); the first block always runs.
+    #[arg(long, value_name = "SECS")]
+    pub time_budget: Option<f64>,
     /// Keep each server running across rounds (paused with SIGSTOP while the others are
     /// measured) instead of a fresh start per round: for slow-starting apps. Rounds then
     /// share per-process effects (memory layout, JIT, hash seeds), so intervals are narrower than they should be.
@@ -83,6 +89,11 @@ impl CompareArgs {
                 return Err(Usage(format!(
                     "invalid --target-precision {p}; expected a percentage above 0, e.g. 2"
                 )));
+            }
+        }
+        if let Some(b) = self.time_budget {
+            if !(b > 0.0 && b.is_finite()) {
+                return Err(Usage(format!("invalid --time-budget {b}; expected seconds above 0, e.g. 900")));
             }
         }
         if let Some(m) = self.max_rounds {
@@ -147,6 +158,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
         target_precision: args.target_precision,
         alpha: args.alpha,
         noise_floor: args.noise,
+        time_budget: args.time_budget.map(std::time::Duration::from_secs_f64),
         reuse_servers: args.reuse_servers,
         verify: !args.load.no_verify,
         repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),

@@ -22,8 +22,19 @@ impl Collected {
         Collected { status: WorkloadStatus::Ok, reason: None, rounds: Vec::new(), latency: None }
     }
 
-    /// Record one round's measurement and latency histogram.
+    /// Record one round's measurement and latency histogram. A throughput that is not a
+    /// finite number ≥ 0 is not a measurement: the framework fails the workload with the
+    /// reason (JSON cannot hold NaN or ∞, and no verdict may rest on one).
     pub fn push(&mut self, m: Measurement, h: Option<Histogram<u64>>) {
+        let rps = m.throughput.requests_per_sec;
+        if !(rps.is_finite() && rps >= 0.0) {
+            let round = self.rounds.len() + 1;
+            self.fail(
+                WorkloadStatus::Failed,
+                format!("round {round} measured a throughput of {rps} req/s, which is not a measurement"),
+            );
+            return;
+        }
         self.rounds.push(m);
         if let Some(h) = h {
             match &mut self.latency {

@@ -21,6 +21,33 @@ pub struct Settings {
     pub noise_floor: f64,
     /// e.g. 0.95.
     pub confidence: f64,
+    /// Adaptive rounds: the rounds of the first stage (the floor), whose spread alone gives
+    /// the tests' standard errors (Stein's two-stage test), so that stopping when the
+    /// interval is narrow enough cannot make noise look significant. `None`: fixed rounds.
+    pub stage: Option<usize>,
+}
+
+/// Welch's test on the logs of `a` and `b`: staged (Stein) when `stage` is set and some
+/// rounds came after it. Returns the test and its name for `Significance.test`.
+pub(crate) fn log_test(
+    a: &[f64],
+    b: &[f64],
+    stage: Option<usize>,
+    confidence: f64,
+) -> (Result<stats::LogRatio, stats::LogRatioError>, &'static str) {
+    match stage.filter(|k| a.len() > *k || b.len() > *k) {
+        None => (stats::log_ratio(a, b, confidence), TEST),
+        Some(k) => {
+            let ln = |x: &[f64]| -> Option<Vec<f64>> {
+                x.iter().map(|&v| (v > 0.0 && v.is_finite()).then(|| v.ln())).collect()
+            };
+            let test = match (ln(a), ln(b)) {
+                (Some(la), Some(lb)) => stats::log_welch_staged(&la, &lb, k, confidence),
+                _ => Err(stats::LogRatioError::NotPositive),
+            };
+            (test, TEST_STAGED)
+        }
+    }
 }
 
 pub(crate) fn key(a: &str, b: &str) -> String {
@@ -29,6 +56,8 @@ pub(crate) fn key(a: &str, b: &str) -> String {
 
 /// The test named in `Significance.test`.
 pub const TEST: &str = "welch_t_log";
+/// The test with adaptive rounds: Welch on logs, standard error from the first stage (Stein).
+pub const TEST_STAGED: &str = "welch_t_log_stein";
 
 /// Why `f` cannot be ranked on `w`, or `None` when it can: it must have an ok result with
 /// samples, and the load generator must not have been the bottleneck of any round (then
@@ -43,6 +72,9 @@ fn unrankable(w: &CompareWorkload, f: &str) -> Option<String> {
             Some(why) => format!("{status}: {why}"),
             None => status,
         });
+    }
+    if let Some((i, v)) = r.samples.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+        return Some(format!("round {} has a throughput of {v} req/s, which is not a measurement", i + 1));
     }
     let bound: Vec<String> = r
         .rounds
@@ -171,7 +203,7 @@ fn interval((low, high): (f64, f64), places: i32) -> Interval {
 
 /// Welch's t-test on the logs of `a` and `b`, with the raw-scale estimates beside it.
 fn test(a: &[f64], b: &[f64], s: Settings) -> Significance {
-    let log = stats::log_ratio(a, b, s.confidence);
+    let (log, name) = log_test(a, b, s.stage, s.confidence);
     let raw = stats::welch(a, b, s.confidence);
     let ok = log.as_ref().ok();
     Significance {
@@ -179,7 +211,7 @@ fn test(a: &[f64], b: &[f64], s: Settings) -> Significance {
         adjusted_p_value: None,
         significant: false,
         meaningful: false,
-        test: TEST.into(),
+        test: name.into(),
         degrees_of_freedom: ok.map(|l| round_to(l.df, 3)),
         confidence_interval: raw.as_ref().map(|w| interval(w.ci, 2)),
         ratio_confidence_interval: ok.map(|l| interval(l.ci, 4)),
@@ -244,14 +276,12 @@ fn settle(c: &mut Comparison, s: Settings) {
 }
 
 /// Widest half-width (percent of the ratio) of the ranked workloads' ratio CIs; `None`
-/// when any CI is missing. With `settled_ok`, pairs already significant do not count.
-pub fn precision(workloads: &[CompareWorkload], settled_ok: bool) -> Option<f64> {
+/// when any CI is missing. Every pair counts, significant or not: dropping the pairs that
+/// came out significant would make the stopping rule depend on the tests' outcomes.
+pub fn precision(workloads: &[CompareWorkload]) -> Option<f64> {
     let mut widest: f64 = 0.0;
     for c in workloads.iter().filter_map(|w| w.comparison.as_ref()) {
         for sig in c.statistical_significance.values() {
-            if settled_ok && sig.significant {
-                continue;
-            }
             let ci = sig.ratio_confidence_interval?;
             let ratio = sig.ratio.unwrap_or(1.0);
             widest = widest.max((ci.high - ci.low) / 2.0 / ratio * 100.0);
@@ -260,6 +290,8 @@ pub fn precision(workloads: &[CompareWorkload], settled_ok: bool) -> Option<f64>
     Some(round_to(widest, 2))
 }
 
+#[cfg(test)]
+mod sequential;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -6,8 +6,10 @@
 mod aggregate;
 pub mod analysis;
 mod groups;
+mod order;
 mod runner;
 
 pub use aggregate::{framework_result, Collected};
 pub use analysis::{analyze, precision, Settings};
-pub use runner::{execute, rotation, ComparePlan};
+pub use order::{ordered, round_order, whole_blocks};
+pub use runner::{execute, ComparePlan};

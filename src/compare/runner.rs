@@ -40,19 +40,12 @@ pub struct ComparePlan {
     pub target_precision: Option<f64>,
     pub alpha: f64,
     pub noise_floor: f64,
+    /// Most time to spend measuring; no block of rounds is started that would overshoot it.
+    pub time_budget: Option<std::time::Duration>,
     /// Keep servers across rounds (paused while idle) instead of a fresh start per round.
     pub reuse_servers: bool,
     pub verify: bool,
     pub repo_dir: PathBuf,
-}
-
-/// The order of `items` in round `round` (0-based): rotated left by `round`.
-pub fn rotation<T: Clone>(items: &[T], round: usize) -> Vec<T> {
-    if items.is_empty() {
-        return Vec::new();
-    }
-    let k = round % items.len();
-    items[k..].iter().chain(&items[..k]).cloned().collect()
 }
 
 struct Contender<'a> {
@@ -153,7 +146,8 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
     }
     let active: Vec<String> =
         contenders.iter().filter(|c| c.session.is_some()).map(|c| c.app.name().to_string()).collect();
-    let settings = Settings { alpha: plan.alpha, noise_floor: plan.noise_floor, confidence: 0.95 };
+    let mut settings =
+        Settings { alpha: plan.alpha, noise_floor: plan.noise_floor, confidence: 0.95, stage: None };
     let max_rounds = plan.max_rounds.unwrap_or(plan.rounds).max(plan.rounds);
     // Only the server being measured runs: stop (or freeze) every one now.
     for c in contenders.iter_mut() {
@@ -165,10 +159,42 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
             }
         }
     }
+    // Whole balanced blocks: every framework in every position equally often.
+    let block = super::order::block(active.len()) as u32;
+    let min_rounds = super::whole_blocks(plan.rounds, active.len());
+    let max_rounds = super::whole_blocks(max_rounds, active.len()).max(min_rounds);
+    // Adaptive rounds: the floor is the first stage whose spread alone gives the errors.
+    if plan.target_precision.is_some() {
+        settings.stage = Some(min_rounds as usize);
+    }
     let mut round_orders = Vec::new();
     let mut completed = 0u32;
+    let mut stopped_because = "rounds";
+    let measuring = Instant::now();
     'rounds: for round in 0..max_rounds as usize {
-        let order = rotation(&active, round);
+        // At a block boundary past the minimum: go on only for precision, within the budget.
+        if completed >= min_rounds && completed % block == 0 {
+            let Some(target) = plan.target_precision else { break };
+            let so_far = assemble(plan, &contenders, &active, settings, completed, round_orders.clone(), 0.0);
+            let ranked: Vec<CompareWorkload> = so_far.suites.into_iter().flat_map(|s| s.workloads).collect();
+            // Precision only, never significance: stopping when a test comes out significant
+            // would be optional stopping and inflate false wins (a variance-based rule keeps
+            // the test's level; the A/A simulation in analysis/verdicts.rs shows it).
+            if precision(&ranked).is_some_and(|p| p <= target) {
+                stopped_because = "precision";
+                break;
+            }
+        }
+        if completed % block == 0 && completed > 0 {
+            if let Some(budget) = plan.time_budget {
+                let per_round = measuring.elapsed() / completed;
+                if measuring.elapsed() + per_round * block > budget {
+                    stopped_because = "time_budget";
+                    break;
+                }
+            }
+        }
+        let order = super::ordered(&active, round);
         round_orders.push(order.clone());
         progress.event(&Event::WorkloadStarted {
             workload: format!("round {}: {}", round + 1, order.join(", ")),
@@ -177,23 +203,18 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
         });
         for name in &order {
             if stop.load(Ordering::SeqCst) {
+                stopped_because = "interrupted";
                 break 'rounds;
             }
             let Some(c) = contenders.iter_mut().find(|c| c.app.name() == name) else { continue };
             if turn(c, plan, round, progress, stop) == Turn::Stopped {
+                stopped_because = "interrupted";
                 break 'rounds;
             }
         }
         completed += 1;
-        if completed >= plan.rounds {
-            let Some(target) = plan.target_precision else { break };
-            let so_far = assemble(plan, &contenders, &active, settings, completed, round_orders.clone(), 0.0);
-            let ranked: Vec<CompareWorkload> = so_far.suites.into_iter().flat_map(|s| s.workloads).collect();
-            // Precision only, never significance: stopping when a test comes out significant
-            // would be optional stopping and inflate false wins.
-            if precision(&ranked, false).is_some_and(|p| p <= target) {
-                break;
-            }
+        if completed == max_rounds && plan.target_precision.is_some() {
+            stopped_because = "max_rounds";
         }
     }
     for c in contenders.iter_mut() {
@@ -208,7 +229,30 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
         round_orders,
         started.elapsed().as_secs_f64(),
     );
-    result.complete = !stop.load(Ordering::SeqCst) && completed >= plan.rounds;
+    if stopped_because == "max_rounds"
+        && plan
+            .target_precision
+            .zip(result.configuration.precision_reached_percent)
+            .is_some_and(|(t, p)| p <= t)
+    {
+        stopped_because = "precision";
+    }
+    if stopped_because == "time_budget" && completed < min_rounds {
+        result.notes.push(format!(
+            "time budget reached after {completed} rounds, fewer than the {min_rounds} asked: intervals are wider"
+        ));
+    }
+    result.configuration.block_rounds = Some(block);
+    result.configuration.time_budget_secs = plan.time_budget.map(|b| b.as_secs_f64());
+    result.configuration.stopped_because = Some(stopped_because.to_string());
+    if min_rounds != plan.rounds {
+        result.notes.push(format!(
+            "rounds rounded up from {} to {min_rounds}: whole blocks of {block} put every framework in every position equally often",
+            plan.rounds
+        ));
+    }
+    let interrupted = stop.load(Ordering::SeqCst) || stopped_because == "interrupted";
+    result.complete = !interrupted && (completed >= min_rounds || stopped_because == "time_budget");
     if !result.complete {
         progress.event(&Event::Interrupted);
     }
@@ -309,7 +353,7 @@ fn assemble(
     let mut refs: Vec<&mut CompareWorkload> = all.iter_mut().collect();
     let mut summary = analyze(&mut refs, active, settings);
     summary.total_duration_secs = (total_secs * 100.0).round() / 100.0;
-    let reached = precision(&all, false);
+    let reached = precision(&all);
     let suites: Vec<CompareSuite> = crate::run::chunks(&plan.suites, &all)
         .map(|(name, ws)| CompareSuite { name: name.to_string(), workloads: ws.to_vec() })
         .collect();
@@ -341,6 +385,10 @@ fn assemble(
             max_rounds: plan.max_rounds,
             precision_reached_percent: reached,
             round_orders,
+            round_design: Some("williams".into()),
+            block_rounds: None,
+            time_budget_secs: None,
+            stopped_because: None,
         },
         frameworks: contenders.iter().map(|c| c.info.clone()).collect(),
         suites,
@@ -351,19 +399,4 @@ fn assemble(
 
 fn join(cpus: &[usize]) -> String {
     cpus.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rotation;
-
-    #[test]
-    fn rounds_rotate_the_order() {
-        let apps = ["a", "b", "c"];
-        assert_eq!(rotation(&apps, 0), ["a", "b", "c"]);
-        assert_eq!(rotation(&apps, 1), ["b", "c", "a"]);
-        assert_eq!(rotation(&apps, 2), ["c", "a", "b"]);
-        assert_eq!(rotation(&apps, 3), ["a", "b", "c"]);
-        assert!(rotation::<&str>(&[], 1).is_empty());
-    }
 }

@@ -229,6 +229,7 @@ pub fn compare_table(r: &CompareResult) -> String {
             .collect();
         out.push_str(&format!("categories: {}\n", cats.join(", ")));
     }
+    out.push_str(&format!("rounds: {}\n", view::rounds_text(&r.configuration)));
     if !r.complete {
         out.push_str(&format!(
             "incomplete: interrupted after {} of {} rounds\n",

@@ -224,6 +224,10 @@ pub fn compare3() -> CompareResult {
             round_orders: (0..5)
                 .map(|i| (0..3).map(|j| [ax, fa, fy][(i + j) % 3].to_string()).collect())
                 .collect(),
+            round_design: None,
+            block_rounds: None,
+            time_budget_secs: None,
+            stopped_because: None,
         },
         frameworks: vec![
             framework(ax, "0.7.9", "rust", "rustc 1.83.0"),
@@ -238,7 +242,7 @@ pub fn compare3() -> CompareResult {
         notes: vec!["deep-route: fastapi answered 404; the workload is shown but not ranked".into()],
     };
     let active: Vec<String> = [ax, fa, fy].iter().map(|s| s.to_string()).collect();
-    let settings = crate::compare::Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95 };
+    let settings = crate::compare::Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None };
     let mut refs: Vec<&mut CompareWorkload> =
         result.suites.iter_mut().flat_map(|s| s.workloads.iter_mut()).collect();
     result.summary = crate::compare::analyze(&mut refs, &active, settings);

@@ -333,11 +333,7 @@ fn method(b: &mut String, r: &CompareResult) {
         );
     }
     b.push_str("</table>\n<ul class=\"method\">\n");
-    let _ = writeln!(
-        b,
-        "<li><b>Rounds:</b> {} asked, {} completed; the order of frameworks rotates each round</li>",
-        c.rounds, c.rounds_completed
-    );
+    let _ = writeln!(b, "<li><b>Rounds:</b> {}</li>", esc(&view::rounds_text(c)));
     if let Some(t) = c.target_precision_percent {
         let reached =
             c.precision_reached_percent.map_or("not reached".into(), |p| format!("±{p:.1} % reached"));
@@ -345,11 +341,7 @@ fn method(b: &mut String, r: &CompareResult) {
         let _ =
             writeln!(b, "<li><b>Precision:</b> target ±{t:.1} % on every ranked ratio{max}; {reached}</li>");
     }
-    let _ = writeln!(
-        b,
-        "<li><b>Statistics:</b> Welch's t-test on per-round req/s, two-sided, α = {}, p-values Holm–Bonferroni adjusted; differences below the noise floor of {} % are not called wins; intervals are 95 %</li>",
-        c.alpha, c.noise_floor_percent
-    );
+    let _ = writeln!(b, "<li><b>Statistics:</b> {}</li>", esc(&view::statistics_text(c)));
     b.push_str(&methodology(&r.metadata, &c.load));
     let _ = writeln!(b, "<li><b>Total duration:</b> {:.0} s</li>\n</ul>", r.summary.total_duration_secs);
     b.push_str(&notes(&r.notes));

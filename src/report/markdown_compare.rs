@@ -310,11 +310,7 @@ fn method(out: &mut String, r: &CompareResult) {
         );
     }
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "- **Rounds:** {} asked, {} completed; the order of frameworks rotates each round",
-        c.rounds, c.rounds_completed
-    );
+    let _ = writeln!(out, "- **Rounds:** {}", view::rounds_text(c));
     if let Some(t) = c.target_precision_percent {
         let reached =
             c.precision_reached_percent.map_or("not reached".into(), |p| format!("±{p:.1} % reached"));
@@ -323,12 +319,7 @@ fn method(out: &mut String, r: &CompareResult) {
     } else if let Some(p) = c.precision_reached_percent {
         let _ = writeln!(out, "- **Precision:** widest ranked ratio CI ±{p:.1} %");
     }
-    let _ = writeln!(
-        out,
-        "- **Statistics:** Welch's t-test on per-round req/s, two-sided, α = {}, p-values Holm–Bonferroni adjusted; \
-         differences below the noise floor of {} % are not called wins; intervals are 95 %",
-        c.alpha, c.noise_floor_percent
-    );
+    let _ = writeln!(out, "- **Statistics:** {}", view::statistics_text(c));
     out.push_str(&methodology(&r.metadata, &c.load));
     let _ = writeln!(out, "- **Total duration:** {:.0} s", r.summary.total_duration_secs);
     if !c.round_orders.is_empty() {

@@ -250,6 +250,41 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// How the rounds were run, in words (the methodology's "Rounds" line).
+pub fn rounds_text(c: &crate::schema::CompareConfiguration) -> String {
+    let order = match (c.round_design.as_deref(), c.block_rounds) {
+        (Some("williams"), Some(b)) => format!(
+            "balanced order (Williams design): each block of {b} rounds puts every framework in every position once"
+        ),
+        _ => "the order of frameworks rotates each round".to_string(),
+    };
+    let why = match c.stopped_because.as_deref() {
+        Some("precision") => "; stopped: target precision reached",
+        Some("max_rounds") => "; stopped: most rounds reached before the target precision",
+        Some("time_budget") => "; stopped: the time budget would have been overshot by another block",
+        Some("interrupted") => "; stopped: interrupted",
+        _ => "",
+    };
+    format!("{} asked, {} completed; {order}{why}", c.rounds, c.rounds_completed)
+}
+
+/// The statistical method, in words (the methodology's "Statistics" line).
+pub fn statistics_text(c: &crate::schema::CompareConfiguration) -> String {
+    let staged = if c.target_precision_percent.is_some() {
+        " (adaptive rounds: standard errors from the first block's spread only, Stein's two-stage test, so \
+         stopping on precision cannot make noise significant)"
+    } else {
+        ""
+    };
+    format!(
+        "Welch's t-test on the logarithms of per-round req/s (ratios of geometric means with 95 % intervals){staged}, \
+         two-sided, α = {}; p-values Holm-adjusted within each workload and Benjamini–Bogomolov across workloads; \
+         overall and category winners only when significantly ahead of every other framework; differences below \
+         the noise floor of {} % are not called wins",
+        c.alpha, c.noise_floor_percent
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,8 +43,24 @@ pub struct CompareConfiguration {
     pub max_rounds: Option<u32>,
     /// Widest half-width (percent) of the ranked ratio CIs at the end, `null` with fewer than 2 rounds.
     pub precision_reached_percent: Option<f64>,
-    /// The order of frameworks in each round (rotated round by round).
+    /// The order of frameworks in each round, as run (a Williams design: see `round_design`).
     pub round_orders: Vec<Vec<String>>,
+    /// How the order was chosen, e.g. `williams`: each block of n rounds puts every framework
+    /// in every position once (and after every other once; for odd n over two blocks).
+    /// Absent in older files (rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round_design: Option<String>,
+    /// Rounds per balanced block (the number of frameworks); rounds are whole blocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_rounds: Option<u32>,
+    /// `--time-budget`: most seconds of measuring; no block is started that would overshoot it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_budget_secs: Option<f64>,
+    /// Why no more rounds were measured: `rounds` (the fixed number was reached),
+    /// `precision` (the target precision was reached), `max_rounds`, `time_budget`,
+    /// `interrupted`. Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_because: Option<String>,
 }
 
 /// One compared framework.

@@ -20,7 +20,7 @@ mod welch;
 pub use distribution::{t_quantile, t_two_sided_p};
 pub use effect::hedges_g;
 pub use holm::holm;
-pub use logratio::{log_ratio, log_welch, LogRatio, LogRatioError};
+pub use logratio::{log_ratio, log_welch, log_welch_staged, LogRatio, LogRatioError};
 pub use ratio::fieller_ratio_ci;
 pub use selective::{benjamini_hochberg, bogomolov};
 pub use summary::{geometric_mean, mean_ci, mean_or_zero, moments, round_to, Moments};

@@ -82,6 +82,10 @@ fn bad_numbers_are_usage_errors() {
         run(&["run", "--framework", "mock-ok", "--apps", "tests/apps", "--loadgen-cpus", "x"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("'x'"), "{err}");
+    let (code, _, err) =
+        run(&["compare", "--frameworks", "mock-ok,mock-lag", "--apps", "tests/apps", "--time-budget", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--time-budget 0"), "{err}");
 }
 
 #[test]

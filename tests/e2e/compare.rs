@@ -94,3 +94,39 @@ fn compare_reports_an_app_that_answers_wrongly_and_ranks_the_rest() {
     assert!(plain["comparison"].is_object());
     assert_eq!(r["summary"]["unranked_workloads"], 1);
 }
+
+/// A time budget shorter than one block stops after the first block (which always runs),
+/// says why, and keeps the result complete with a note; rounds stay whole blocks (AB, BA).
+#[test]
+fn a_time_budget_stops_at_a_block_boundary() {
+    let tag = Tag::new();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c.json");
+    let output = tag
+        .command()
+        .args(["compare", "--apps", "tests/apps", "--frameworks", "mock-ok,mock-lag", "--suite", "baseline"])
+        .args(["--workload", "plaintext", "--rounds", "6", "--time-budget", "1"])
+        .args(["--duration", "1", "--warmup", "0", "--concurrency", "2", "--output"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    tag.assert_no_leftovers();
+    let (stdout, err) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{err}");
+    let r = read_json(&out);
+    let c = &r["configuration"];
+    assert_eq!(c["rounds_completed"], 2, "{c}");
+    assert_eq!(c["stopped_because"], "time_budget");
+    assert_eq!(c["time_budget_secs"], 1.0);
+    assert_eq!(c["round_orders"], serde_json::json!([["mock-ok", "mock-lag"], ["mock-lag", "mock-ok"]]));
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().starts_with("time budget reached after 2 rounds")),
+        "{}",
+        r["notes"]
+    );
+    assert!(stdout.contains("stopped: the time budget"), "{stdout}");
+}

@@ -58,7 +58,12 @@ fn an_aa_compare_names_no_winner_anywhere() {
     app(dir.path(), "same-a", 2);
     app(dir.path(), "same-b", 2);
     let (r, stdout) = compare(dir.path(), "same-a,same-b", &[]);
-    assert_eq!(r["configuration"]["rounds_completed"], 5, "the default is 5 rounds");
+    // The default 5 rounds, rounded up to whole balanced blocks of 2 (AB, BA).
+    assert_eq!(r["configuration"]["rounds_completed"], 6, "the default is 5 rounds rounded up to 6");
+    assert_eq!(r["configuration"]["stopped_because"], "rounds");
+    let orders = r["configuration"]["round_orders"].as_array().unwrap();
+    let firsts = orders.iter().filter(|o| o[0] == "same-a").count();
+    assert_eq!(firsts, 3, "each goes first in half the rounds: {orders:?}");
     for w in r["suites"][0]["workloads"].as_array().unwrap() {
         assert!(w["comparison"]["winner"].is_null(), "A/A workload winner: {}", w["comparison"]);
     }

@@ -27,7 +27,7 @@ fn workload(name: &str, category: &str, results: Vec<FrameworkResult>) -> Compar
     }
 }
 
-const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95 };
+const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None };
 const OK: WorkloadStatus = WorkloadStatus::Ok;
 
 fn names(v: &[&str]) -> Vec<String> {
@@ -174,7 +174,7 @@ fn precision_is_the_widest_ratio_interval() {
         vec![result("a", &[1000.0, 1100.0, 900.0], OK), result("b", &[1000.0, 1010.0, 990.0], OK)],
     );
     analyze(&mut [&mut w], &names(&["a", "b"]), S);
-    let p = precision(std::slice::from_ref(&w), false).unwrap();
+    let p = precision(std::slice::from_ref(&w)).unwrap();
     assert!(p > 5.0, "noisy samples give a wide interval: {p}");
 }
 
@@ -210,4 +210,64 @@ fn the_overall_interval_matches_scipy() {
     crate::stats::testing::assert_rel(ci.high, 0.8793, 1e-4);
     assert_eq!(summary.overall_winner.as_deref(), Some("a"));
     assert!(o.verdict.starts_with("a is the overall winner: 19.1 % faster"), "{}", o.verdict);
+}
+
+/// A framework that served nothing (mean 0) is ranked last, untested, and the result writes
+/// valid JSON that `report` reads back; a NaN/∞ round is never a sample: the framework
+/// fails the workload with the reason, in memory and in the file.
+#[test]
+fn degenerate_samples_round_trip_through_json() {
+    use crate::report::{read_any, AnyResult};
+    let window = crate::report::fixtures::run().suites[0].workloads[0].results.clone().unwrap();
+    for bad in [vec![0.0, 0.0, 0.0], vec![f64::NAN, 1000.0, 1010.0], vec![f64::INFINITY, 1000.0, 990.0]] {
+        let mut r = crate::report::fixtures::compare3();
+        let mut collected = crate::compare::Collected::new();
+        for v in &bad {
+            let mut m = window.clone();
+            m.throughput.requests_per_sec = *v;
+            collected.push(m, None);
+        }
+        let who = r.suites[0].workloads[0].results[0].framework.clone();
+        r.suites[0].workloads[0].results[0] = crate::compare::framework_result(&who, &collected, 0.95);
+        let active: Vec<String> = r.frameworks.iter().map(|f| f.name.clone()).collect();
+        let mut refs: Vec<&mut CompareWorkload> =
+            r.suites.iter_mut().flat_map(|s| s.workloads.iter_mut()).collect();
+        r.summary = analyze(&mut refs, &active, S);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
+        crate::schema::write_atomic(&path, &r, true).unwrap();
+        let AnyResult::Compare(back) = read_any(&path).unwrap_or_else(|e| panic!("{bad:?}: {e}")) else {
+            panic!("not a compare result")
+        };
+        let w = &back.suites[0].workloads[0];
+        if bad[0] == 0.0 {
+            let c = w.comparison.as_ref().expect("a framework that served nothing is still ranked");
+            assert_ne!(c.winner.as_deref(), Some(who.as_str()));
+            let sig = c.statistical_significance.iter().find(|(k, _)| k.contains(&who)).unwrap().1;
+            assert!(sig.verdict.starts_with("not tested: a round's figure is zero"), "{}", sig.verdict);
+        } else {
+            assert!(w.comparison.is_none(), "{bad:?}: a NaN/∞ round leaves the workload unranked");
+            let why = &w.unranked_because[&who];
+            assert!(
+                why.contains("round 1 measured a throughput of") && why.contains("not a measurement"),
+                "{why}"
+            );
+        }
+    }
+}
+
+/// Samples that are not numbers, met in memory (a result built by hand): unranked with the reason.
+#[test]
+fn a_nan_sample_in_memory_is_named_not_ranked() {
+    let mut w = workload(
+        "w",
+        "c",
+        vec![
+            result("a", &[1000.0, f64::NAN, 1010.0], WorkloadStatus::Ok),
+            result("b", &[900.0, 910.0, 905.0], WorkloadStatus::Ok),
+        ],
+    );
+    let _ = analyze(&mut [&mut w], &names(&["a", "b"]), S);
+    assert!(w.comparison.is_none());
+    assert_eq!(w.unranked_because["a"], "round 2 has a throughput of NaN req/s, which is not a measurement");
 }

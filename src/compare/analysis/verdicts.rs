@@ -7,26 +7,26 @@ use super::*;
 use crate::schema::{Endpoint, FrameworkResult};
 
 /// splitmix64: a small, seeded, portable generator (no dependency, same numbers everywhere).
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next_u64(&mut self) -> u64 {
+    pub(super) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn uniform(&mut self) -> f64 {
+    pub(super) fn uniform(&mut self) -> f64 {
         ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
     /// Standard normal (Box–Muller).
-    fn normal(&mut self) -> f64 {
+    pub(super) fn normal(&mut self) -> f64 {
         let (u, v) = (self.uniform(), self.uniform());
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
     /// Log-normal around `median` with coefficient of variation `cv`.
-    fn throughput(&mut self, median: f64, cv: f64) -> f64 {
+    pub(super) fn throughput(&mut self, median: f64, cv: f64) -> f64 {
         let sigma = (1.0 + cv * cv).ln().sqrt();
         median * (sigma * self.normal()).exp()
     }
@@ -42,7 +42,7 @@ struct Mock {
     cv: f64,
 }
 
-const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95 };
+const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None };
 
 fn fw(i: usize) -> String {
     format!("f{i}")
