@@ -4,7 +4,7 @@
 //!
 //! Pure: reads and fills the result types only, so it can run again on saved results.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::schema::{
     CompareSummary, CompareWorkload, Comparison, Interval, LatencyRatio, Significance, WorkloadStatus,
@@ -54,14 +54,21 @@ pub(crate) fn key(a: &str, b: &str) -> String {
     format!("{a}_vs_{b}")
 }
 
+/// `Significance.generator_bound`: the slower-measured framework's figures are the load
+/// generator's limit, so the pair has no verdict.
+pub const WITHHELD: &str = "withheld";
+/// `Significance.generator_bound`: only the faster-measured framework's figures are the
+/// generator's limit, so it is at least as much faster as measured.
+pub const AT_LEAST: &str = "at_least";
+
 /// The test named in `Significance.test`.
 pub const TEST: &str = "welch_t_log";
 /// The test with adaptive rounds: Welch on logs, standard error from the first stage (Stein).
 pub const TEST_STAGED: &str = "welch_t_log_stein";
 
 /// Why `f` cannot be ranked on `w`, or `None` when it can: it must have an ok result with
-/// samples, and the load generator must not have been the bottleneck of any round (then
-/// the figure is the generator's limit, not the framework's).
+/// samples that are measurements. (A saturated load generator does not unrank: see
+/// [`bound_frameworks`].)
 fn unrankable(w: &CompareWorkload, f: &str) -> Option<String> {
     let Some(r) = w.results.iter().find(|r| r.framework == f) else {
         return Some("not measured".into());
@@ -76,23 +83,19 @@ fn unrankable(w: &CompareWorkload, f: &str) -> Option<String> {
     if let Some((i, v)) = r.samples.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
         return Some(format!("round {} has a throughput of {v} req/s, which is not a measurement", i + 1));
     }
-    let bound: Vec<String> = r
-        .rounds
+    None
+}
+
+/// The frameworks whose load generator was saturated in some round of `w`. Their figures
+/// are lower bounds (the server may be faster than measured): a verdict that such a
+/// framework is *faster* than another stands (it is at least that much faster); a verdict
+/// that it is *slower* is withheld, since its true figure may be higher.
+pub(crate) fn bound_frameworks(w: &CompareWorkload) -> BTreeSet<String> {
+    w.results
         .iter()
-        .enumerate()
-        .filter(|(_, m)| m.load.generator_bound)
-        .map(|(i, m)| match m.load.generator_cpu_percent {
-            Some(p) => format!("round {} at {p:.0} % CPU", i + 1),
-            None => format!("round {}", i + 1),
-        })
-        .collect();
-    (!bound.is_empty()).then(|| {
-        format!(
-            "load generator saturated ({}): the figure is the generator's limit, not {f}'s; \
-             give the generator more cores (--loadgen-cpus) or fewer threads to the server",
-            bound.join(", ")
-        )
-    })
+        .filter(|r| r.rounds.iter().any(|m| m.load.generator_bound))
+        .map(|r| r.framework.clone())
+        .collect()
 }
 
 /// Fill `comparison` (or `unranked_because`) of every workload and return the run summary.
@@ -134,13 +137,14 @@ pub fn analyze(workloads: &mut [&mut CompareWorkload], active: &[String], s: Set
     }
     let adjusted = stats::bogomolov(&families, s.alpha);
     for (i, w) in workloads.iter_mut().enumerate() {
+        let bound = bound_frameworks(w);
         if let Some(c) = w.comparison.as_mut() {
             for (k, adj) in family_keys[i].iter().zip(&adjusted[i]) {
                 if let Some(sig) = c.statistical_significance.get_mut(k) {
                     sig.adjusted_p_value = Some(*adj);
                 }
             }
-            settle(c, s);
+            settle(c, s, &bound);
         }
     }
     groups::summarize(workloads, active, s)
@@ -219,6 +223,7 @@ fn test(a: &[f64], b: &[f64], s: Settings) -> Significance {
         ratio: ok.map(|l| round_to(l.ratio, 4)),
         reason: log.err().map(|e| e.reason().to_string()),
         verdict: String::new(),
+        generator_bound: None,
     }
 }
 
@@ -234,23 +239,46 @@ pub(crate) fn fmt_p(p: f64) -> String {
     }
 }
 
-/// Significance, meaning and verdict text of each test; the workload's winner.
-fn settle(c: &mut Comparison, s: Settings) {
+/// Significance, meaning and verdict text of each test; the workload's winner. `bound`:
+/// the frameworks whose figures are the load generator's limit (lower bounds).
+fn settle(c: &mut Comparison, s: Settings, bound: &BTreeSet<String>) {
     for (k, sig) in c.statistical_significance.iter_mut() {
         let ratio = sig.ratio.or_else(|| c.performance_ratios.get(k).copied()).unwrap_or(1.0);
         let (a, b) = k.split_once("_vs_").unwrap_or((k, ""));
         let diff = pct(ratio);
         sig.significant = sig.adjusted_p_value.is_some_and(|p| p <= s.alpha);
         sig.meaningful = sig.significant && diff.abs() >= s.noise_floor;
+        // `a` measured faster. If `b`'s figure is only a lower bound, `b` may really be as
+        // fast or faster: no verdict. If only `a`'s is, `a` is at least that much faster.
+        sig.generator_bound = match (bound.contains(a), bound.contains(b)) {
+            (_, true) => Some(WITHHELD.into()),
+            (true, false) => Some(AT_LEAST.into()),
+            (false, false) => None,
+        };
+        if sig.generator_bound.as_deref() == Some(WITHHELD) {
+            sig.significant = false;
+            sig.meaningful = false;
+            sig.verdict = format!(
+                "no verdict: {b}'s load generator was saturated, so {b} may be faster than measured \
+                 ({a} measured {diff:.1} % faster)"
+            );
+            continue;
+        }
         let ci = sig
             .ratio_confidence_interval
             .map(|i| format!(", {:.0} % CI {:.2}×–{:.2}×", s.confidence * 100.0, i.low, i.high))
             .unwrap_or_default();
         sig.verdict = match (sig.p_value, sig.adjusted_p_value) {
             (Some(p), Some(adj)) if sig.meaningful => format!(
-                "{a} is {diff:.1} % faster than {b} ({ratio:.2}×{ci}; p {}, adjusted p {})",
+                "{a} is {}{diff:.1} % faster than {b} ({ratio:.2}×{ci}; p {}, adjusted p {}){}",
+                if sig.generator_bound.is_some() { "at least " } else { "" },
                 fmt_p(p),
-                fmt_p(adj)
+                fmt_p(adj),
+                if sig.generator_bound.is_some() {
+                    format!("; {a}'s figures are the load generator's limit")
+                } else {
+                    String::new()
+                }
             ),
             (Some(_), Some(_)) if sig.significant => format!(
                 "no meaningful difference: {a} is {diff:.1} % faster, below the {:.0} % noise floor",
@@ -290,6 +318,8 @@ pub fn precision(workloads: &[CompareWorkload]) -> Option<f64> {
     Some(round_to(widest, 2))
 }
 
+#[cfg(test)]
+mod bound;
 #[cfg(test)]
 mod sequential;
 #[cfg(test)]

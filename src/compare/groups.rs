@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::schema::{CompareSummary, CompareWorkload, GroupRatio, GroupVerdict, Interval};
 use crate::stats::{self, round_to};
 
-use super::analysis::{fmt_p, key, pct, Settings};
+use super::analysis::{bound_frameworks, fmt_p, key, pct, Settings};
 
 /// Per-round geometric means over `group` of every framework ranked on all of them.
 fn per_round(group: &[&CompareWorkload], active: &[String]) -> BTreeMap<String, Vec<f64>> {
@@ -85,7 +85,13 @@ fn verdict(
         if !runner_up.as_ref().is_some_and(|(_, r)| ratio <= *r) {
             runner_up = Some((f.clone(), ratio));
         }
+        let capped: Vec<&str> =
+            group.iter().filter(|w| bound_frameworks(w).contains(f)).map(|w| w.name.as_str()).collect();
         match &test {
+            _ if !capped.is_empty() => blockers.push(format!(
+                "{f}'s figures on {} are the load generator's limit, so it may be faster than measured",
+                capped.join(", ")
+            )),
             Ok(t) if t.p_value <= level && pct(1.0 / t.ratio) >= s.noise_floor => {}
             Ok(t) if t.p_value <= level => blockers.push(format!(
                 "{f} is within the {:.0} % noise floor ({:.1} % slower)",

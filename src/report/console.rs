@@ -166,6 +166,9 @@ pub fn compare_table(r: &CompareResult) -> String {
             let mark = match row.verdict {
                 Verdict::Winner => "✓ winner".to_string(),
                 Verdict::Fastest => "≈ tie: no significant winner".to_string(),
+                Verdict::Level(s) if s.generator_bound.as_deref() == Some("withheld") => {
+                    "? no verdict: load generator saturated".to_string()
+                }
                 Verdict::Level(_) => "≈".to_string(),
                 Verdict::Behind(_) | Verdict::Untested => String::new(),
                 Verdict::Unranked => status_word(row.result.status).to_string(),
@@ -174,7 +177,7 @@ pub fn compare_table(r: &CompareResult) -> String {
                 if i == 0 { format!("{suite}/{}", w.name) } else { String::new() },
                 (i + 1).to_string(),
                 row.result.framework.clone(),
-                row.rps.map_or("-".into(), thousands),
+                view::rps_text(row).unwrap_or_else(|| "-".into()),
                 row.ci_half.map_or("-".into(), |h| format!("± {}", thousands(h))),
                 row.ratio.map_or("-".into(), ratio),
                 mark,

@@ -300,7 +300,7 @@ fn unranked(b: &mut String, r: &CompareResult) {
     if list.is_empty() {
         return;
     }
-    b.push_str("<h2>Unranked workloads</h2>\n<p>Shown but not ranked: a framework did not pass them, or the load generator was the bottleneck.</p>\n");
+    b.push_str("<h2>Unranked workloads</h2>\n<p>Shown but not ranked: a framework did not pass them.</p>\n");
     for (suite, w) in list {
         let _ = writeln!(
             b,

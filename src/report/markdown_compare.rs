@@ -227,9 +227,9 @@ fn workload(out: &mut String, w: &CompareWorkload) {
 
 /// `98,210 ± 673`, or just the mean without an interval.
 pub(super) fn rps_ci(row: &Row) -> String {
-    match (row.rps, row.ci_half) {
-        (Some(v), Some(h)) => format!("{} ± {}", thousands(v), thousands(h)),
-        (Some(v), None) => thousands(v),
+    match (view::rps_text(row), row.ci_half) {
+        (Some(v), Some(h)) => format!("{v} ± {}", thousands(h)),
+        (Some(v), None) => v,
         _ => "–".into(),
     }
 }
@@ -257,7 +257,7 @@ fn unranked(out: &mut String, r: &CompareResult) {
     if list.is_empty() {
         return;
     }
-    out.push_str("## Unranked workloads\n\nThese workloads are shown but not ranked: a framework did not pass them, or the load generator was the bottleneck.\n\n");
+    out.push_str("## Unranked workloads\n\nThese workloads are shown but not ranked: a framework did not pass them.\n\n");
     for (suite, w) in list {
         let _ = writeln!(
             out,

@@ -35,6 +35,8 @@ pub struct Row<'a> {
     /// Half-width of the 95 % CI of the mean req/s.
     pub ci_half: Option<f64>,
     pub verdict: Verdict<'a>,
+    /// The load generator was saturated in some round: `rps` is a lower bound.
+    pub bound: bool,
 }
 
 /// The test of `a` against `b` on a workload, in whichever order the file stores it.
@@ -81,11 +83,17 @@ pub fn ranking(w: &CompareWorkload) -> Vec<Row<'_>> {
                 ratio: rps.zip(best).map(|(v, b)| if b > 0.0 { v / b } else { 0.0 }),
                 ci_half: r.requests_per_sec_ci.map(|ci| (ci.high - ci.low) / 2.0),
                 verdict,
+                bound: r.rounds.iter().any(|m| m.load.generator_bound),
             }
         })
         .collect();
     rows.sort_by(|a, b| b.rps.unwrap_or(-1.0).total_cmp(&a.rps.unwrap_or(-1.0)));
     rows
+}
+
+/// Requests per second as shown: `≥ 80,184` when the figure is the generator's limit.
+pub fn rps_text(row: &Row) -> Option<String> {
+    row.rps.map(|v| format!("{}{}", if row.bound { "≥ " } else { "" }, super::thousands(v)))
 }
 
 /// Frameworks that were set up and measured, in file order.

@@ -169,6 +169,12 @@ pub struct Significance {
     pub reason: Option<String>,
     /// Plain words: "A is 12.3 % faster (p = 0.001)", "no significant difference", …
     pub verdict: String,
+    /// Whether a saturated load generator limits this pair's conclusion: `withheld` when the
+    /// slower-measured framework's figures are the generator's limit (it may be faster than
+    /// measured: no verdict), `at_least` when only the faster one's are (it is at least as
+    /// much faster as measured). Absent when neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_bound: Option<String>,
 }
 
 /// Latency ratios of a pair (A ÷ B; below 1 means A answers faster).
