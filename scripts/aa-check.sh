@@ -4,7 +4,7 @@
 # every workload.
 #
 #   ./scripts/aa-check.sh [APP] [more compare options]   (default APP: axum-baseline)
-# Environment: SUITE (all), ROUNDS (5), DURATION (2), WARMUP (1)
+# Environment: SUITE (all), ROUNDS (compare's default: 5, i.e. 6 whole AB/BA blocks), DURATION (2), WARMUP (1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 app=${1:-axum-baseline}
@@ -25,4 +25,4 @@ done
 cargo build --release --locked --quiet
 cargo run --release --locked --quiet -- apps setup "$app" >/dev/null
 target/release/benchmark-harness compare --apps "$tmp" --frameworks "$app-a,$app-b" \
-  --suite "${SUITE:-all}" --rounds "${ROUNDS:-5}" --duration "${DURATION:-2}" --warmup "${WARMUP:-1}" "$@"
+  --suite "${SUITE:-all}" ${ROUNDS:+--rounds "$ROUNDS"} --duration "${DURATION:-2}" --warmup "${WARMUP:-1}" "$@"
