@@ -2,8 +2,10 @@
 # The benchmark workflow's steps as plain commands (.github/workflows/benchmark.yml calls
 # this; tests/e2e/ci_script.rs runs it locally), in the order the workflow runs them:
 #
-#   scripts/ci-benchmark.sh main   # measure, then refresh results/baseline (old → history)
-#   scripts/ci-benchmark.sh pr     # same-runner A/B of the base commit and the head, PR comment
+#   scripts/ci-benchmark.sh main     # measure, refresh results/baseline (old → history),
+#                                    # record the run in the history store
+#   scripts/ci-benchmark.sh pr       # same-runner A/B of the base commit and the head, PR comment
+#   scripts/ci-benchmark.sh history  # main's step 5 alone, on the results already in current/
 #
 # 1. build the harness (release; skipped when BH names a binary)
 # 2. set up the configured apps
@@ -12,6 +14,12 @@
 #    (flamegraphs of round 1 beside it in <suite>-flamegraphs/ when PROFILER is not none)
 # 4. promote the current results to $RESULTS_DIR/baseline (scripts/baseline-update.sh,
 #    FROM=current), moving each previous baseline to $RESULTS_DIR/history/<its commit>/…
+# 5. the history store (scripts/lib/ci-history.sh; skipped with HISTORY=false): import every
+#    result file of the run (a new store: first every committed $RESULTS_DIR/history/ file)
+#    into the SQLite store $HISTORY_DB (and into PostgreSQL when
+#    BENCHMARK_HARNESS_DB is set), `history changes`, `history alert` (SMTP_* settings or
+#    [alerts]; without a server `--dry-run`), `history trend --html`; a summary for the job
+#    in $RESULTS_DIR/current/history.md. Importing a result already stored is a no-op.
 # pr (docs/ci.md, "The PR job: a same-runner A/B"):
 # 3. check out the base commit (git worktree under $RESULTS_DIR/.base, removed on exit) and
 #    set up its apps into a cache of their own (seeded from the head's cargo target); when
@@ -44,19 +52,29 @@
 #   APPS                 the head's apps folder, default apps;  BH  the harness binary
 #                        (default: build it)
 #   CONCURRENCY          default 50
+#   HISTORY              main: false skips step 5 (default true)
+#   HISTORY_DB           the SQLite history store (default $RESULTS_DIR/history.db)
+#   BENCHMARK_HARNESS_DB, SMTP_SERVER, SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_FROM, SMTP_TO,
+#   BENCHMARK_HARNESS_SMTP_PASSWORD, ALERT_LINK: step 5, see scripts/lib/ci-history.sh
 #
-# Exit: 0 done; 1 a measurement failed, or a blocking regression; 2 usage or a broken check.
+# Exit: 0 done; 1 a measurement failed, or a blocking regression (history: a step of it
+# failed); 2 usage or a broken check; 3 main only: the baselines were refreshed but the
+# history step failed (the workflow still commits the baselines, then fails the job).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=SCRIPTDIR/lib/ci-common.sh
 source scripts/lib/ci-common.sh
+# shellcheck source=SCRIPTDIR/lib/ci-history.sh
+source scripts/lib/ci-history.sh
 
 mode=${1:-}
-if [[ "$mode" != main && "$mode" != pr ]]; then
-  echo "usage: $0 main|pr" >&2
+if [[ "$mode" != main && "$mode" != pr && "$mode" != history ]]; then
+  echo "usage: $0 main|pr|history" >&2
   exit 2
 fi
 ci_defaults
+HISTORY=${HISTORY:-true}
+HISTORY_DB=${HISTORY_DB:-$RESULTS_DIR/history.db}
 BLOCKING=${BLOCKING:-false}
 BASELINE_DIR=${BASELINE_DIR:-$RESULTS_DIR/baseline}
 read -r -a frameworks <<<"$(words "${FRAMEWORKS:-$(ci_conf frameworks)}")"
@@ -66,6 +84,40 @@ if [[ ${#frameworks[@]} -eq 0 || ${#suites[@]} -eq 0 ]]; then
   exit 2
 fi
 current="$RESULTS_DIR/current"
+
+# history_step: step 5 on the result files of every framework × suite in $current.
+history_step() {
+  local f s files=() parts=()
+  for f in "${frameworks[@]}"; do
+    for s in "${suites[@]}"; do
+      if [[ -f "$current/$f/$s.json" ]]; then
+        IFS=, read -r -a parts <<<"$(round_files "$current/$f/$s.json")"
+        files+=("${parts[@]}")
+      fi
+    done
+  done
+  if [[ ${#files[@]} -eq 0 ]]; then
+    echo "error: no result files of ${frameworks[*]} × ${suites[*]} in $current to record" >&2
+    return 2
+  fi
+  # A new store (first run, or no artifact to restore) starts with the committed history:
+  # every earlier baseline kept under $RESULTS_DIR/history/<commit>/.
+  local seed=() old
+  if [[ ! -e "$HISTORY_DB" ]]; then
+    for old in "$RESULTS_DIR"/history/*/*/*.json; do
+      if [[ -f "$old" ]]; then seed+=("$old"); fi
+    done
+  fi
+  HISTORY_SEEDED=${#seed[@]} record_history "$current/history.md" "$current" "${seed[@]}" "${files[@]}"
+}
+if [[ "$mode" == history ]]; then
+  ensure_bh
+  rc=0
+  history_step || rc=$?
+  [[ ! -f "$current/history.md" ]] || echo "history summary: $current/history.md" >&2
+  exit "$rc"
+fi
+
 rm -rf "$current"
 mkdir -p "$current"
 current_abs=$(abs_path "$current")
@@ -97,6 +149,15 @@ if [[ "$mode" == main ]]; then
   fi
   FROM="$current" RESULTS_DIR="$RESULTS_DIR" SUITE="${suites[*]}" ROUNDS="$ROUNDS" \
     scripts/baseline-update.sh "${frameworks[@]}"
+  if [[ "$HISTORY" == false ]]; then
+    exit 0
+  fi
+  echo "== 5. history store: import, change points, alerts" >&2
+  if ! history_step; then
+    echo "error: the baselines are refreshed, but the history step failed (see $current/history.md)" >&2
+    exit 3
+  fi
+  echo "history summary: $current/history.md" >&2
   exit 0
 fi
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the bundled apps and the tests need on Debian (run as root or with sudo):
-# Ruby, Puma, Rack and Sinatra from Debian (RubyGems is not used), Python venv support, and
-# PostgreSQL's server binaries (the history store tests start a throwaway cluster).
+# Ruby, Puma, Rack and Sinatra from Debian (RubyGems is not used), Python venv support,
+# PostgreSQL's server binaries (the history store tests start a throwaway cluster) and
+# InfluxDB 1.x (the line-protocol export test starts a throwaway influxd).
 # Node.js/npm, Python 3 and Rust are expected on the machine already.
 set -euo pipefail
 need=()
@@ -15,6 +16,7 @@ command -v perf >/dev/null || need+=(linux-perf)  # profile --profiler perf
 ruby -e 'require "stackprof"' 2>/dev/null || need+=(ruby-stackprof)  # profile --profiler ruby
 command -v heaptrack_print >/dev/null || need+=(heaptrack)  # profile --heaptrack
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)  # history store tests (throwaway cluster)
+command -v influxd >/dev/null || need+=(influxdb)  # history export --format influx, read back by a throwaway influxd
 for tool in node npm python3 cargo; do
   command -v "$tool" >/dev/null || { echo "error: $tool is required but not installed" >&2; exit 1; }
 done
@@ -23,5 +25,11 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  # The tests start their own influxd: where the package started its service (systemd), stop
+  # it again so that nothing listens on 8086/8088 because of this script.
+  if [[ " ${need[*]} " == *" influxdb "* ]] && command -v systemctl >/dev/null \
+    && systemctl is-active --quiet influxdb 2>/dev/null; then
+    $sudo systemctl disable --now influxdb >/dev/null 2>&1 || true
+  fi
 fi
 echo "dependencies present: ruby $(ruby -e 'print RUBY_VERSION'), node $(node --version), $(python3 --version), $(cargo --version)" >&2

@@ -3,12 +3,15 @@
 # Reads the [ci] table of benchmark-harness.toml and finds the harness binary.
 
 # ci_conf KEY: the [ci] value as words (lists space-separated; empty when absent).
-ci_conf() {
-  python3 - "${CONFIG:-benchmark-harness.toml}" "$1" <<'PY'
+ci_conf() { conf_value ci "$1"; }
+
+# conf_value TABLE KEY: a value of benchmark-harness.toml ($CONFIG) as words.
+conf_value() {
+  python3 - "${CONFIG:-benchmark-harness.toml}" "$1" "$2" <<'PY'
 import sys, tomllib
 try:
     with open(sys.argv[1], "rb") as f:
-        v = tomllib.load(f).get("ci", {}).get(sys.argv[2])
+        v = tomllib.load(f).get(sys.argv[2], {}).get(sys.argv[3])
 except FileNotFoundError:
     v = None
 if isinstance(v, list):

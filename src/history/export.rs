@@ -115,16 +115,23 @@ fn csv(rows: &[MeasurementRow]) -> String {
     out
 }
 
-/// A tag key or value escaped for line protocol (commas, equals signs, spaces; newlines dropped).
+/// A tag key or value escaped for line protocol as InfluxDB 1.x reads it (checked against
+/// Debian's `influxd` 1.6 by `tests/e2e/history_influx.rs`): commas, equals signs and spaces
+/// get a backslash. A backslash is written as it is (InfluxDB keeps `\\` as two), except at
+/// the end or before one of those three, where it would escape the separator or the next
+/// character: there it is doubled, so the line still parses (InfluxDB then stores both; such a
+/// value cannot be written exactly in 1.x line protocol). Line breaks, which line protocol
+/// cannot carry, become (escaped) spaces.
 pub fn influx_tag(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
+    let chars: Vec<char> = s.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }).collect();
+    let mut out = String::with_capacity(s.len() + 4);
+    for (i, &ch) in chars.iter().enumerate() {
         match ch {
-            ',' | '=' | ' ' | '\\' => {
+            ',' | '=' | ' ' => {
                 out.push('\\');
                 out.push(ch);
             }
-            '\n' | '\r' => out.push(' '),
+            '\\' if matches!(chars.get(i + 1), None | Some(',' | '=' | ' ')) => out.push_str("\\\\"),
             c => out.push(c),
         }
     }
@@ -187,4 +194,23 @@ fn influx(rows: &[MeasurementRow]) -> String {
         let _ = writeln!(out, " {} {nanos}", fields.join(","));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{influx_string, influx_tag};
+
+    #[test]
+    fn tags_escape_separators_and_keep_backslashes_as_influxdb_1x_reads_them() {
+        assert_eq!(influx_tag("fast api,v=2"), r"fast\ api\,v\=2");
+        assert_eq!(influx_tag(r"C:\apps\x"), r"C:\apps\x", "a backslash before a plain character is literal");
+        assert_eq!(influx_tag(r"end\"), r"end\\", "a trailing backslash would escape the separator");
+        assert_eq!(influx_tag(r"a\ b"), r"a\\\ b");
+        assert_eq!(influx_tag("two\nlines"), r"two\ lines", "no raw line break or space");
+    }
+
+    #[test]
+    fn string_fields_escape_quotes_and_backslashes() {
+        assert_eq!(influx_string(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
 }

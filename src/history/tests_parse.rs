@@ -39,7 +39,9 @@ pub struct Point {
     pub timestamp: i64,
 }
 
-/// Split at unescaped `sep` outside double quotes; backslash escapes are removed outside quotes.
+/// Split at unescaped `sep` outside double quotes. As InfluxDB 1.x reads tags and keys: a
+/// backslash and the character after it are one pair (never a separator), and with
+/// `unescape` only `\,`, `\=` and `\ ` lose their backslash; other backslashes are literal.
 fn split(s: &str, sep: char, unescape: bool) -> Vec<String> {
     let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
     let mut chars = s.chars();
@@ -47,7 +49,7 @@ fn split(s: &str, sep: char, unescape: bool) -> Vec<String> {
         match c {
             '\\' => {
                 let next = chars.next().unwrap_or('\\');
-                if !unescape || quoted {
+                if !unescape || quoted || !matches!(next, ',' | '=' | ' ') {
                     cur.push('\\');
                 }
                 cur.push(next);

@@ -1,7 +1,10 @@
-//! `scripts/ci-benchmark.sh` end to end, as the workflow runs it: `main` writing the baseline,
-//! `pr` falling back to it when the base commit is not there, a second `main` moving the old
-//! baseline to history; and `pr` as a same-runner A/B of a base commit and a head in a
-//! throwaway clone. Output goes to temporary folders; the committed `results/` is untouched.
+//! `scripts/ci-benchmark.sh` end to end, as the workflow runs it: `main` writing the baseline
+//! and recording the run in the SQLite history store, `pr` falling back to the baseline when
+//! the base commit is not there, a second `main` moving the old baseline to history and adding
+//! its run to the store, `history` on the same results importing nothing (and, the store
+//! gone, seeding a new one from the committed history); and `pr` as a
+//! same-runner A/B of a base commit and a head in a throwaway clone. Output goes to temporary
+//! folders; the committed `results/` is untouched.
 
 use std::path::Path;
 use std::process::Command;
@@ -29,6 +32,12 @@ fn ci_in(tag: &Tag, dir: &Path, mode: &str, results: &Path, env: &[(&str, &str)]
         .env_remove("BASELINE_DIR")
         .env_remove("BASE_SHA")
         .env_remove("BASE_REF")
+        // The history step: the store defaults to $RESULTS_DIR/history.db, alerts to a dry run.
+        .env_remove("HISTORY")
+        .env_remove("HISTORY_DB")
+        .env_remove("BENCHMARK_HARNESS_DB")
+        .env_remove("SMTP_SERVER")
+        .env_remove("GITHUB_RUN_ID")
         .envs(env.iter().copied())
         .output()
         .unwrap();
@@ -38,6 +47,15 @@ fn ci_in(tag: &Tag, dir: &Path, mode: &str, results: &Path, env: &[(&str, &str)]
 
 fn ci(tag: &Tag, mode: &str, results: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
     ci_in(tag, &repo(), mode, results, env)
+}
+
+/// `history list` of the script's store: one line per stored run (header dropped).
+fn stored_runs(tag: &Tag, results: &Path) -> Vec<String> {
+    let out =
+        tag.command().args(["history", "list", "--db"]).arg(results.join("history.db")).output().unwrap();
+    let (o, e) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{o}{e}");
+    o.lines().skip(1).map(String::from).collect()
 }
 
 fn commit_of(path: &Path) -> String {
@@ -106,6 +124,17 @@ fn the_ci_script_keeps_baselines_by_commit_and_falls_back_to_them() {
         .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "svg"))
         .count();
     assert!(svgs > 0, "no flamegraph from round 1");
+    // Both rounds are in the history store, at that commit; the job summary says so.
+    let runs = stored_runs(&tag, &results);
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs.iter().all(|r| r.contains(&commit[..8]) && r.contains("profile")), "{runs:?}");
+    let summary = std::fs::read_to_string(results.join("current/history.md")).unwrap();
+    assert!(summary.contains(": 2 imported, 0 already stored"), "{summary}");
+    assert!(
+        summary.contains("### Change points") && summary.contains("No SMTP server is configured"),
+        "{summary}"
+    );
+    assert!(results.join("current/history-trend.html").is_file());
 
     // A PR whose base commit is not in the clone: checked against the committed baseline, and
     // the comment says loudly that this was not a same-runner comparison.
@@ -138,6 +167,27 @@ fn the_ci_script_keeps_baselines_by_commit_and_falls_back_to_them() {
     assert!(moved.with_file_name("baseline.round2.json").is_file(), "round 2 moved to history too");
     assert_ne!(std::fs::read_to_string(&baseline).unwrap(), first);
     assert_eq!(commit_of(&baseline).len(), 40);
+    // The store kept the first run's rounds and added the second's.
+    assert_eq!(stored_runs(&tag, &results).len(), 4);
+
+    // The history step again on the same results (what a re-run of the job does): no-op.
+    let (rc, out, err) = ci(&tag, "history", &results, &[]);
+    assert_eq!(rc, 0, "{out}{err}");
+    assert_eq!(err.matches("nothing written").count(), 2, "{err}");
+    let summary = std::fs::read_to_string(results.join("current/history.md")).unwrap();
+    assert!(summary.contains(": 0 imported, 2 already stored"), "{summary}");
+    assert_eq!(stored_runs(&tag, &results).len(), 4);
+
+    // A lost store (no artifact to restore) starts again from the committed history.
+    std::fs::remove_file(results.join("history.db")).unwrap();
+    let (rc, out, err) = ci(&tag, "history", &results, &[]);
+    assert_eq!(rc, 0, "{out}{err}");
+    let summary = std::fs::read_to_string(results.join("current/history.md")).unwrap();
+    assert!(summary.contains("seeded with the 2 committed result file(s)"), "{summary}");
+    let runs = stored_runs(&tag, &results);
+    let seeded = format!("/history/{commit}/axum-baseline/baseline");
+    assert_eq!(runs.iter().filter(|r| r.contains(&seeded)).count(), 2, "{runs:?}");
+    assert_eq!(runs.len(), 4, "{runs:?}");
     tag.assert_no_leftovers();
 }
 

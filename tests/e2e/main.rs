@@ -10,6 +10,7 @@ mod compare_verdicts;
 mod failures;
 mod helpers;
 mod history;
+mod history_influx;
 mod pinning;
 mod profile;
 mod profile_heap;
