@@ -5,8 +5,8 @@
 //!
 //! Pure functions over per-round throughputs (req/s, typically n = 2..30), written to
 //! `shared/design/STATISTICS.md`. They never panic and never return NaN for finite
-//! input: a case with no answer is `None`. Calls only `statrs` for the t and normal
-//! distributions.
+//! input: a case with no answer is `None`. The t distribution has its own log-space
+//! incomplete beta (`distribution`); `statrs` is used only by `effect`.
 
 mod distribution;
 mod effect;
