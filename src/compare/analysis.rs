@@ -290,7 +290,21 @@ fn settle(c: &mut Comparison, s: Settings, bound: &BTreeSet<String>) {
                 fmt_p(adj)
             ),
             _ => {
-                format!("not tested: {}", sig.reason.as_deref().unwrap_or("needs at least 2 rounds of each"))
+                let why = sig.reason.as_deref().unwrap_or("needs at least 2 rounds of each");
+                if why == stats::LogRatioError::NoVariance.reason() {
+                    // Zero spread: nothing to test against, and the noise floor still applies
+                    // to the difference itself. Either way no winner.
+                    let side = if diff.abs() < s.noise_floor { "below" } else { "above" };
+                    let gap =
+                        format!("{a} is {diff:.1} % faster, {side} the {:.0} % noise floor", s.noise_floor);
+                    if side == "below" {
+                        format!("no meaningful difference: {gap} (not tested: {why})")
+                    } else {
+                        format!("not tested: {why}; {gap}")
+                    }
+                } else {
+                    format!("not tested: {why}")
+                }
             }
         };
     }
