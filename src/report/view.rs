@@ -313,7 +313,8 @@ pub fn statistics_text(c: &crate::schema::CompareConfiguration) -> String {
         ""
     };
     format!(
-        "Welch's t-test on the logarithms of per-round req/s (ratios of geometric means with 95 % intervals){staged}, \
+        "t-tests on the logarithms of per-round req/s (ratios of geometric means with 95 % intervals; paired on \
+         the rounds' ratios from 6 complete rounds, else Welch's){staged}, \
          two-sided, α = {}; p-values Holm-adjusted within each workload and Benjamini–Bogomolov across workloads; \
          overall and category winners only when significantly ahead of every other framework; differences below \
          the noise floor of {} % are not called wins",
