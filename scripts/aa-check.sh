@@ -4,7 +4,8 @@
 # every workload.
 #
 #   ./scripts/aa-check.sh [APP] [more compare options]   (default APP: axum-baseline)
-# Environment: SUITE (all), ROUNDS (compare's default: 5, i.e. 6 whole AB/BA blocks), DURATION (2), WARMUP (1)
+# Environment: SUITE (all), ROUNDS (unset: compare's adaptive default; set: exactly that many),
+# DURATION (2), WARMUP (1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 app=${1:-axum-baseline}

@@ -1,6 +1,7 @@
 //! `benchmark-harness compare`: several apps, same workloads, interleaved rounds, statistics.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
@@ -8,7 +9,7 @@ use clap::Args;
 use super::options::LoadArgs;
 use super::progress::StderrProgress;
 use super::Usage;
-use crate::compare::{execute, ComparePlan};
+use crate::compare::{execute, schedule, ComparePlan};
 use crate::report::{compare_table, AnyResult, HtmlReport, MarkdownReport, Report};
 use crate::schema::{CompareResult, WorkloadStatus};
 
@@ -18,14 +19,18 @@ pub struct CompareArgs {
     /// The apps to compare, by name (found under --apps), comma-separated.
     #[arg(long, value_delimiter = ',', required = true, value_name = "A,B[,C…]")]
     pub frameworks: Vec<String>,
-    /// Rounds of measurements (the minimum with --target-precision), rounded up to whole
-    /// blocks of as many rounds as frameworks so that every framework runs in every position
-    /// equally often (a Williams design). Each round starts every server afresh, so rounds
-    /// are independent samples.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub rounds: u32,
+    /// Measure exactly N rounds (a fixed design), rounded up to whole blocks of as many
+    /// rounds as frameworks so that every framework runs in every position equally often (a
+    /// Williams design). Without --rounds, rounds are adaptive: at least 5 (rounded up the
+    /// same way), then a block at a time until every ranked ratio is known to
+    /// --target-precision, or --max-rounds, or --time-budget. With --target-precision or
+    /// --max-rounds, N is the adaptive floor. Each round starts every server afresh, so
+    /// rounds are independent samples.
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<u32>,
     /// Most seconds to spend measuring: no block of rounds is started that would overshoot
-    /// it (judged from the rounds so far); the first block always runs.
+    /// it (judged from the rounds so far; the first block always runs). Adaptive rounds
+    /// default to 900 s, which limits only the rounds after the floor.
     #[arg(long, value_name = "SECS")]
     pub time_budget: Option<f64>,
     /// Keep each server running across rounds (paused with SIGSTOP while the others are
@@ -39,10 +44,11 @@ pub struct CompareArgs {
     /// Differences below this percentage are "no meaningful difference".
     #[arg(long, default_value_t = 2.0, value_name = "PCT")]
     pub noise: f64,
-    /// Keep adding rounds until every ranked ratio CI is narrower than ±PCT (or settled).
+    /// Adaptive rounds: keep adding rounds until every ranked ratio's 95 % interval is
+    /// within ±PCT (default 2, the default noise floor).
     #[arg(long, value_name = "PCT")]
     pub target_precision: Option<f64>,
-    /// Most rounds with --target-precision (default 10).
+    /// Most rounds of an adaptive run (default 30).
     #[arg(long, value_name = "N")]
     pub max_rounds: Option<u32>,
     /// Write a markdown report (reads well as a PR comment).
@@ -69,8 +75,8 @@ impl CompareArgs {
                 self.frameworks.join(",")
             )));
         }
-        if self.rounds == 0 || self.rounds > 1000 {
-            return Err(Usage(format!("invalid --rounds {}; expected 1 to 1000", self.rounds)));
+        if let Some(r) = self.rounds.filter(|r| *r == 0 || *r > 1000) {
+            return Err(Usage(format!("invalid --rounds {r}; expected 1 to 1000")));
         }
         if !(self.alpha > 0.0 && self.alpha < 1.0) {
             return Err(Usage(format!(
@@ -97,15 +103,51 @@ impl CompareArgs {
             }
         }
         if let Some(m) = self.max_rounds {
-            if m < self.rounds {
+            let floor = self.rounds.unwrap_or(schedule::DEFAULT_FLOOR);
+            if m < floor || m > 1000 {
+                let what = if self.rounds.is_some() { "--rounds" } else { "the default floor" };
                 return Err(Usage(format!(
-                    "invalid --max-rounds {m}; expected at least --rounds ({})",
-                    self.rounds
+                    "invalid --max-rounds {m}; expected at least {what} ({floor}) and at most 1000"
                 )));
             }
         }
         Ok(())
     }
+
+    /// The rounds design from the flags: fixed with `--rounds` alone, else adaptive with
+    /// the defaults of `compare::schedule` for what is not given.
+    fn rounds_design(&self) -> RoundsDesign {
+        let adaptive = self.rounds.is_none() || self.target_precision.is_some() || self.max_rounds.is_some();
+        let floor = self.rounds.unwrap_or(schedule::DEFAULT_FLOOR);
+        let explicit_budget = self.time_budget.map(Duration::from_secs_f64);
+        if adaptive {
+            RoundsDesign {
+                rounds: floor,
+                max_rounds: Some(self.max_rounds.unwrap_or(schedule::DEFAULT_MAX_ROUNDS).max(floor)),
+                target_precision: Some(self.target_precision.unwrap_or(schedule::DEFAULT_TARGET_PERCENT)),
+                time_budget: explicit_budget.or(Some(schedule::DEFAULT_TIME_BUDGET)),
+                budget_in_floor: explicit_budget.is_some(),
+            }
+        } else {
+            RoundsDesign {
+                rounds: floor,
+                max_rounds: None,
+                target_precision: None,
+                time_budget: explicit_budget,
+                budget_in_floor: true,
+            }
+        }
+    }
+}
+
+/// How many rounds `compare` measures: the fields of `ComparePlan` that say it.
+#[derive(Debug, Clone, PartialEq)]
+struct RoundsDesign {
+    rounds: u32,
+    max_rounds: Option<u32>,
+    target_precision: Option<f64>,
+    time_budget: Option<Duration>,
+    budget_in_floor: bool,
 }
 
 /// 130 interrupted; 1 a framework failed or a workload could not be ranked; else 0.
@@ -139,6 +181,7 @@ pub fn write_reports(
 
 pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
     args.check()?;
+    let design = args.rounds_design();
     let selection = crate::workload::select_from(&args.load.suite, &args.load.workload)?;
     let load = args.load.load_options()?;
     let apps = args
@@ -153,12 +196,13 @@ pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
         load,
         workers: args.load.workers,
         server_cpus: args.load.server_cpus()?,
-        rounds: args.rounds,
-        max_rounds: args.target_precision.map(|_| args.max_rounds.unwrap_or(10).max(args.rounds)),
-        target_precision: args.target_precision,
+        rounds: design.rounds,
+        max_rounds: design.max_rounds,
+        target_precision: design.target_precision,
         alpha: args.alpha,
         noise_floor: args.noise,
-        time_budget: args.time_budget.map(std::time::Duration::from_secs_f64),
+        time_budget: design.time_budget,
+        budget_in_floor: design.budget_in_floor,
         reuse_servers: args.reuse_servers,
         verify: !args.load.no_verify,
         repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
@@ -171,4 +215,54 @@ pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
     let code = super::history::exit_with(exit_of(&result), args.load.record(&result, quiet));
     write_reports(&AnyResult::Compare(result), args.report.as_ref(), args.html.as_ref())?;
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn design(flags: &[&str]) -> Result<RoundsDesign, Usage> {
+        let argv = ["benchmark-harness", "compare", "--frameworks", "a,b"].iter().chain(flags);
+        let Command::Compare(args) = Cli::try_parse_from(argv).unwrap().command else { unreachable!() };
+        args.check().map(|()| args.rounds_design())
+    }
+
+    #[test]
+    fn no_flags_is_adaptive_with_the_defaults() {
+        let d = design(&[]).unwrap();
+        assert_eq!(d.rounds, 5);
+        assert_eq!(d.target_precision, Some(2.0));
+        assert_eq!(d.max_rounds, Some(30));
+        assert_eq!(d.time_budget, Some(Duration::from_secs(900)));
+        assert!(!d.budget_in_floor, "the default budget does not cut the floor");
+    }
+
+    #[test]
+    fn rounds_alone_is_a_fixed_design() {
+        let d = design(&["--rounds", "8"]).unwrap();
+        assert_eq!((d.rounds, d.max_rounds, d.target_precision, d.time_budget), (8, None, None, None));
+        let d = design(&["--rounds", "8", "--time-budget", "60"]).unwrap();
+        assert_eq!(d.time_budget, Some(Duration::from_secs(60)));
+        assert!(d.budget_in_floor);
+    }
+
+    #[test]
+    fn rounds_with_a_target_or_a_maximum_is_the_adaptive_floor() {
+        let d = design(&["--rounds", "8", "--target-precision", "3"]).unwrap();
+        assert_eq!((d.rounds, d.max_rounds, d.target_precision), (8, Some(30), Some(3.0)));
+        let d = design(&["--max-rounds", "12"]).unwrap();
+        assert_eq!((d.rounds, d.max_rounds, d.target_precision), (5, Some(12), Some(2.0)));
+        let d = design(&["--rounds", "40", "--target-precision", "1"]).unwrap();
+        assert_eq!(d.max_rounds, Some(40), "the maximum is never below the floor");
+    }
+
+    #[test]
+    fn a_maximum_below_the_floor_is_refused_naming_both() {
+        let e = design(&["--max-rounds", "3"]).unwrap_err();
+        assert!(e.0.contains("--max-rounds 3") && e.0.contains("the default floor (5)"), "{}", e.0);
+        let e = design(&["--rounds", "8", "--max-rounds", "6"]).unwrap_err();
+        assert!(e.0.contains("--rounds (8)"), "{}", e.0);
+    }
 }

@@ -8,6 +8,7 @@ pub mod analysis;
 mod groups;
 mod order;
 mod runner;
+pub mod schedule;
 
 pub use aggregate::{framework_result, Collected};
 pub use analysis::{analyze, precision, Settings};

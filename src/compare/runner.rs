@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::schedule::{Schedule, Stop};
 use super::{analyze, framework_result, precision, Collected, Settings};
 use crate::app::{self, App};
 use crate::loadgen::ResponseCheck;
@@ -33,15 +34,19 @@ pub struct ComparePlan {
     pub load: LoadOptions,
     pub workers: u32,
     pub server_cpus: Option<Vec<usize>>,
-    /// Rounds to measure (the minimum with `target_precision`).
+    /// Rounds to measure (the floor with `target_precision`), before rounding up to blocks.
     pub rounds: u32,
+    /// Most rounds with `target_precision` (default `schedule::DEFAULT_MAX_ROUNDS`).
     pub max_rounds: Option<u32>,
-    /// Percent half-width every ranked ratio CI must reach (unless its verdict is settled).
+    /// Adaptive rounds: the percent half-width every ranked ratio CI must reach.
     pub target_precision: Option<f64>,
     pub alpha: f64,
     pub noise_floor: f64,
     /// Most time to spend measuring; no block of rounds is started that would overshoot it.
     pub time_budget: Option<std::time::Duration>,
+    /// The budget may stop the run inside the floor (an explicit `--time-budget`); a
+    /// default budget only limits the adaptive rounds after it.
+    pub budget_in_floor: bool,
     /// Keep servers across rounds (paused while idle) instead of a fresh start per round.
     pub reuse_servers: bool,
     pub verify: bool,
@@ -148,7 +153,6 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
         contenders.iter().filter(|c| c.session.is_some()).map(|c| c.app.name().to_string()).collect();
     let mut settings =
         Settings { alpha: plan.alpha, noise_floor: plan.noise_floor, confidence: 0.95, stage: None };
-    let max_rounds = plan.max_rounds.unwrap_or(plan.rounds).max(plan.rounds);
     // Only the server being measured runs: stop (or freeze) every one now.
     for c in contenders.iter_mut() {
         if let Some(s) = c.session.as_mut() {
@@ -160,62 +164,54 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
         }
     }
     // Whole balanced blocks: every framework in every position equally often.
-    let block = super::order::block(active.len()) as u32;
-    let min_rounds = super::whole_blocks(plan.rounds, active.len());
-    let max_rounds = super::whole_blocks(max_rounds, active.len()).max(min_rounds);
+    let schedule = Schedule::new(
+        active.len(),
+        plan.rounds,
+        plan.max_rounds,
+        plan.target_precision,
+        plan.time_budget,
+        plan.budget_in_floor,
+    );
     // Adaptive rounds: the floor is the first stage whose spread alone gives the errors.
     if plan.target_precision.is_some() {
-        settings.stage = Some(min_rounds as usize);
+        settings.stage = Some(schedule.floor as usize);
     }
     let mut round_orders = Vec::new();
     let mut completed = 0u32;
-    let mut stopped_because = "rounds";
+    let mut stopped_because = Stop::Rounds;
     let measuring = Instant::now();
-    'rounds: for round in 0..max_rounds as usize {
-        // At a block boundary past the minimum: go on only for precision, within the budget.
-        if completed >= min_rounds && completed % block == 0 {
-            let Some(target) = plan.target_precision else { break };
+    // One more than the most rounds: the rule always stops at `schedule.max`.
+    'rounds: for round in 0..=schedule.max as usize {
+        // Precision only, never significance: stopping when a test comes out significant
+        // would be optional stopping and inflate false wins (see `schedule`).
+        let precision_so_far = || {
             let so_far = assemble(plan, &contenders, &active, settings, completed, round_orders.clone(), 0.0);
             let ranked: Vec<CompareWorkload> = so_far.suites.into_iter().flat_map(|s| s.workloads).collect();
-            // Precision only, never significance: stopping when a test comes out significant
-            // would be optional stopping and inflate false wins (a variance-based rule keeps
-            // the test's level; the A/A simulation in analysis/verdicts.rs shows it).
-            if precision(&ranked).is_some_and(|p| p <= target) {
-                stopped_because = "precision";
-                break;
-            }
-        }
-        if completed % block == 0 && completed > 0 {
-            if let Some(budget) = plan.time_budget {
-                let per_round = measuring.elapsed() / completed;
-                if measuring.elapsed() + per_round * block > budget {
-                    stopped_because = "time_budget";
-                    break;
-                }
-            }
+            precision(&ranked)
+        };
+        if let Some(why) = schedule.before_round(completed, precision_so_far, measuring.elapsed()) {
+            stopped_because = why;
+            break;
         }
         let order = super::ordered(&active, round);
         round_orders.push(order.clone());
         progress.event(&Event::WorkloadStarted {
             workload: format!("round {}: {}", round + 1, order.join(", ")),
             index: round,
-            total: max_rounds as usize,
+            total: schedule.max as usize,
         });
         for name in &order {
             if stop.load(Ordering::SeqCst) {
-                stopped_because = "interrupted";
+                stopped_because = Stop::Interrupted;
                 break 'rounds;
             }
             let Some(c) = contenders.iter_mut().find(|c| c.app.name() == name) else { continue };
             if turn(c, plan, round, progress, stop) == Turn::Stopped {
-                stopped_because = "interrupted";
+                stopped_because = Stop::Interrupted;
                 break 'rounds;
             }
         }
         completed += 1;
-        if completed == max_rounds && plan.target_precision.is_some() {
-            stopped_because = "max_rounds";
-        }
     }
     for c in contenders.iter_mut() {
         c.session = None; // stop every server before the analysis is written
@@ -229,30 +225,25 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
         round_orders,
         started.elapsed().as_secs_f64(),
     );
-    if stopped_because == "max_rounds"
-        && plan
-            .target_precision
-            .zip(result.configuration.precision_reached_percent)
-            .is_some_and(|(t, p)| p <= t)
-    {
-        stopped_because = "precision";
-    }
-    if stopped_because == "time_budget" && completed < min_rounds {
+    let min_rounds = schedule.floor;
+    if stopped_because == Stop::TimeBudget && completed < min_rounds {
         result.notes.push(format!(
             "time budget reached after {completed} rounds, fewer than the {min_rounds} asked: intervals are wider"
         ));
     }
-    result.configuration.block_rounds = Some(block);
+    result.configuration.rounds = min_rounds;
+    result.configuration.max_rounds = plan.target_precision.map(|_| schedule.max);
+    result.configuration.block_rounds = Some(schedule.block);
     result.configuration.time_budget_secs = plan.time_budget.map(|b| b.as_secs_f64());
-    result.configuration.stopped_because = Some(stopped_because.to_string());
+    result.configuration.stopped_because = Some(stopped_because.as_str().to_string());
     if min_rounds != plan.rounds {
         result.notes.push(format!(
-            "rounds rounded up from {} to {min_rounds}: whole blocks of {block} put every framework in every position equally often",
-            plan.rounds
+            "rounds rounded up from {} to {min_rounds}: whole blocks of {} put every framework in every position equally often",
+            plan.rounds, schedule.block
         ));
     }
-    let interrupted = stop.load(Ordering::SeqCst) || stopped_because == "interrupted";
-    result.complete = !interrupted && (completed >= min_rounds || stopped_because == "time_budget");
+    let interrupted = stop.load(Ordering::SeqCst) || stopped_because == Stop::Interrupted;
+    result.complete = !interrupted && (completed >= min_rounds || stopped_because == Stop::TimeBudget);
     if !result.complete {
         progress.event(&Event::Interrupted);
     }

@@ -232,7 +232,7 @@ pub fn compare_table(r: &CompareResult) -> String {
             .collect();
         out.push_str(&format!("categories: {}\n", cats.join(", ")));
     }
-    out.push_str(&format!("rounds: {}\n", view::rounds_text(&r.configuration)));
+    out.push_str(&format!("rounds: {}\n", view::stop_text(&r.configuration)));
     if !r.complete {
         out.push_str(&format!(
             "incomplete: interrupted after {} of {} rounds\n",

@@ -226,8 +226,8 @@ pub fn compare3() -> CompareResult {
                 .collect(),
             round_design: None,
             block_rounds: None,
-            time_budget_secs: None,
-            stopped_because: None,
+            time_budget_secs: Some(900.0),
+            stopped_because: Some("precision".into()),
         },
         frameworks: vec![
             framework(ax, "0.7.9", "rust", "rustc 1.83.0"),

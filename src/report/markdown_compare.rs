@@ -110,6 +110,7 @@ fn summary(out: &mut String, r: &CompareResult) {
         if s.ties == 1 { "" } else { "s" },
         s.unranked_workloads
     );
+    let _ = writeln!(out, "Rounds: {}.\n", view::stop_text(&r.configuration));
     let cats = view::category_scores(r);
     if !cats.is_empty() {
         let names = view::framework_names(r);

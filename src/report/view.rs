@@ -266,26 +266,55 @@ pub fn rounds_text(c: &crate::schema::CompareConfiguration) -> String {
         ),
         _ => "the order of frameworks rotates each round".to_string(),
     };
-    let why = match c.stopped_because.as_deref() {
-        Some("precision") => "; stopped: target precision reached",
-        Some("max_rounds") => "; stopped: most rounds reached before the target precision",
-        Some("time_budget") => "; stopped: the time budget would have been overshot by another block",
-        Some("interrupted") => "; stopped: interrupted",
-        _ => "",
+    let asked = match (c.target_precision_percent, c.max_rounds) {
+        (Some(_), Some(m)) => format!("adaptive, {} to {m} rounds", c.rounds),
+        (Some(_), None) => format!("adaptive, at least {} rounds", c.rounds),
+        _ => format!("{} asked", c.rounds),
     };
-    format!("{} asked, {} completed; {order}{why}", c.rounds, c.rounds_completed)
+    let why = stop_reason(c).map(|w| format!("; {w}")).unwrap_or_default();
+    format!("{asked}, {} completed; {order}{why}", c.rounds_completed)
+}
+
+/// Why the rounds stopped, in a few words (`None` for files that do not say).
+fn stop_reason(c: &crate::schema::CompareConfiguration) -> Option<String> {
+    Some(match c.stopped_because.as_deref()? {
+        "precision" => "stopped at the target precision".into(),
+        "max_rounds" => "stopped at the most rounds, before the target precision".into(),
+        "time_budget" => match c.time_budget_secs {
+            Some(b) => format!("stopped by the {b:.0} s time budget (another block would have overshot it)"),
+            None => "stopped by the time budget".into(),
+        },
+        "interrupted" => "interrupted".into(),
+        "rounds" => "the number asked".into(),
+        other => other.to_string(),
+    })
+}
+
+/// The rounds in one line for the console and the markdown summary: how many, why they
+/// stopped, the precision reached (and the target of an adaptive run).
+pub fn stop_text(c: &crate::schema::CompareConfiguration) -> String {
+    let precision = match (c.precision_reached_percent, c.target_precision_percent) {
+        (Some(p), Some(t)) => format!("; widest ratio interval ±{p:.1} % (target ±{t:.1} %)"),
+        (Some(p), None) => format!("; widest ratio interval ±{p:.1} %"),
+        (None, Some(t)) => format!("; target ±{t:.1} % not reached"),
+        (None, None) => String::new(),
+    };
+    let kind = if c.target_precision_percent.is_some() { "adaptive" } else { "fixed" };
+    let why = stop_reason(c).map(|w| format!(", {w}")).unwrap_or_default();
+    format!("{} ({kind}){why}{precision}", c.rounds_completed)
 }
 
 /// The statistical method, in words (the methodology's "Statistics" line).
 pub fn statistics_text(c: &crate::schema::CompareConfiguration) -> String {
     let staged = if c.target_precision_percent.is_some() {
-        " (adaptive rounds: standard errors from the first block's spread only, Stein's two-stage test, so \
-         stopping on precision cannot make noise significant)"
+        " (adaptive rounds: standard errors from the spread of the first rounds, up to the floor, only: \
+         Stein's two-stage test, so stopping on precision cannot make noise significant)"
     } else {
         ""
     };
     format!(
-        "Welch's t-test on the logarithms of per-round req/s (ratios of geometric means with 95 % intervals){staged}, \
+        "t-tests on the logarithms of per-round req/s (ratios of geometric means with 95 % intervals; paired on \
+         the rounds' ratios from 6 complete rounds, else Welch's){staged}, \
          two-sided, α = {}; p-values Holm-adjusted within each workload and Benjamini–Bogomolov across workloads; \
          overall and category winners only when significantly ahead of every other framework; differences below \
          the noise floor of {} % are not called wins",

@@ -31,15 +31,18 @@ pub struct CompareResult {
 pub struct CompareConfiguration {
     #[serde(flatten)]
     pub load: Configuration,
-    /// Rounds asked for (`--rounds`), the minimum with `--target-precision`.
+    /// Rounds asked for, rounded up to whole balanced blocks: all of a fixed run's rounds
+    /// (`--rounds N` alone), the floor of an adaptive run (the default: 5 rounded up).
     pub rounds: u32,
     /// Rounds actually measured.
     pub rounds_completed: u32,
     pub alpha: f64,
     /// Differences below this many percent are "no meaningful difference".
     pub noise_floor_percent: f64,
-    /// `--target-precision`: wanted half-width of every ranked ratio CI, percent.
+    /// Adaptive rounds (the default; `null` for a fixed run): the wanted half-width of
+    /// every ranked ratio CI, percent (`--target-precision`, default 2).
     pub target_precision_percent: Option<f64>,
+    /// Most rounds of an adaptive run, whole blocks (`--max-rounds`, default 30); `null` for a fixed run.
     pub max_rounds: Option<u32>,
     /// Widest half-width (percent) of the ranked ratio CIs at the end, `null` with fewer than 2 rounds.
     pub precision_reached_percent: Option<f64>,
@@ -53,7 +56,8 @@ pub struct CompareConfiguration {
     /// Rounds per balanced block (the number of frameworks); rounds are whole blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_rounds: Option<u32>,
-    /// `--time-budget`: most seconds of measuring; no block is started that would overshoot it.
+    /// `--time-budget` (adaptive runs: 900 by default, then limiting only the rounds after
+    /// the floor): most seconds of measuring; no block is started that would overshoot it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_budget_secs: Option<f64>,
     /// Why no more rounds were measured: `rounds` (the fixed number was reached),

@@ -40,6 +40,9 @@ pub enum LogRatioError {
     /// measurements never do that, so the data are refused rather than called certain
     /// (R's `t.test` refuses them too: "data are essentially constant").
     NoVariance,
+    /// Paired rounds whose ratio is the same in every round (to the last bits of the
+    /// logarithms): nothing to test against either (R: "data are essentially constant").
+    ConstantRatio,
     /// The confidence level is not in (0, 1).
     BadConfidence,
 }
@@ -52,6 +55,9 @@ impl LogRatioError {
             LogRatioError::NotPositive => "a round's figure is zero, negative or not a number",
             LogRatioError::NoVariance => {
                 "every round of both gave exactly the same figure (no spread to test against)"
+            }
+            LogRatioError::ConstantRatio => {
+                "every round gave exactly the same ratio of the two (no spread to test against)"
             }
             LogRatioError::BadConfidence => "the confidence level must be between 0 and 1",
         }

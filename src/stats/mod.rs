@@ -1,7 +1,8 @@
 //! Statistics for comparing frameworks: moments, Welch's t-test (raw and on the log
-//! scale, with the ratio of geometric means), Fieller's ratio interval, Hedges' g, the
-//! Holm–Bonferroni and Benjamini–Hochberg adjustments and the Benjamini–Bogomolov
-//! procedure over several families, and the geometric mean.
+//! scale, with the ratio of geometric means), the paired t-test on per-round log-ratios,
+//! Fieller's ratio interval, Hedges' g, the Holm–Bonferroni and Benjamini–Hochberg
+//! adjustments and the Benjamini–Bogomolov procedure over several families, and the
+//! geometric mean.
 //!
 //! Pure functions over per-round throughputs (req/s, typically n = 2..30), written to
 //! `shared/design/STATISTICS.md`. They never panic and never return NaN for finite
@@ -12,6 +13,7 @@ mod distribution;
 mod effect;
 mod holm;
 mod logratio;
+mod paired;
 mod ratio;
 mod selective;
 mod summary;
@@ -21,6 +23,7 @@ pub use distribution::{t_quantile, t_two_sided_p};
 pub use effect::hedges_g;
 pub use holm::holm;
 pub use logratio::{log_ratio, log_welch, log_welch_staged, LogRatio, LogRatioError};
+pub use paired::{log_paired, log_paired_staged};
 pub use ratio::fieller_ratio_ci;
 pub use selective::{benjamini_hochberg, bogomolov};
 pub use summary::{geometric_mean, mean_ci, mean_or_zero, moments, round_to, Moments};

@@ -86,6 +86,10 @@ fn bad_numbers_are_usage_errors() {
         run(&["compare", "--frameworks", "mock-ok,mock-lag", "--apps", "tests/apps", "--time-budget", "0"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--time-budget 0"), "{err}");
+    let (code, _, err) =
+        run(&["compare", "--frameworks", "mock-ok,mock-lag", "--apps", "tests/apps", "--max-rounds", "3"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--max-rounds 3") && err.contains("the default floor (5)"), "{err}");
 }
 
 #[test]

@@ -128,5 +128,5 @@ fn a_time_budget_stops_at_a_block_boundary() {
         "{}",
         r["notes"]
     );
-    assert!(stdout.contains("stopped: the time budget"), "{stdout}");
+    assert!(stdout.contains("rounds: 2 (fixed), stopped by the 1 s time budget"), "{stdout}");
 }

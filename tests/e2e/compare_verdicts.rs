@@ -57,13 +57,32 @@ fn an_aa_compare_names_no_winner_anywhere() {
     let dir = tempfile::tempdir().unwrap();
     app(dir.path(), "same-a", 2);
     app(dir.path(), "same-b", 2);
-    let (r, stdout) = compare(dir.path(), "same-a,same-b", &[]);
-    // The default 5 rounds, rounded up to whole balanced blocks of 2 (AB, BA).
-    assert_eq!(r["configuration"]["rounds_completed"], 6, "the default is 5 rounds rounded up to 6");
-    assert_eq!(r["configuration"]["stopped_because"], "rounds");
+    // The default design is adaptive; --max-rounds only bounds the test's time (the
+    // default 30 rounds could take minutes on a busy machine).
+    let (r, stdout) = compare(dir.path(), "same-a,same-b", &["--max-rounds", "8"]);
+    let c = &r["configuration"];
+    // At least the default 5 rounds, rounded up to whole balanced blocks of 2 (AB, BA),
+    // then a block at a time: 6 or 8.
+    let done = c["rounds_completed"].as_u64().unwrap();
+    assert!(done == 6 || done == 8, "the floor is 5 rounds rounded up to 6, the cap 8: {c}");
+    assert_eq!(c["rounds"], 6, "{c}");
+    assert_eq!(c["target_precision_percent"], 2.0, "adaptive by default: {c}");
+    assert_eq!(c["time_budget_secs"], 900.0, "{c}");
+    let why = c["stopped_because"].as_str().unwrap();
+    assert!(why == "precision" || why == "max_rounds", "{c}");
+    let imprecise = c["precision_reached_percent"].as_f64().is_none_or(|p| p > 2.0);
+    assert_eq!(why == "max_rounds", done == 8 && imprecise, "{c}");
     let orders = r["configuration"]["round_orders"].as_array().unwrap();
     let firsts = orders.iter().filter(|o| o[0] == "same-a").count();
-    assert_eq!(firsts, 3, "each goes first in half the rounds: {orders:?}");
+    assert_eq!(firsts as u64 * 2, done, "each goes first in half the rounds: {orders:?}");
+    // Six or more complete rounds: paired on the rounds' log-ratios; staged past the floor.
+    let test = if done > 6 { "paired_t_log_stein" } else { "paired_t_log" };
+    for w in r["suites"][0]["workloads"].as_array().unwrap() {
+        for t in w["comparison"]["statistical_significance"].as_object().unwrap().values() {
+            assert_eq!(t["test"], test, "{t}");
+        }
+    }
+    assert!(stdout.contains(&format!("rounds: {done} (adaptive)")), "{stdout}");
     for w in r["suites"][0]["workloads"].as_array().unwrap() {
         assert!(w["comparison"]["winner"].is_null(), "A/A workload winner: {}", w["comparison"]);
     }
@@ -88,7 +107,7 @@ fn an_ab_compare_names_the_faster_server() {
         let c = &w["comparison"];
         assert_eq!(c["winner"], "quick", "{c}");
         let t = &c["statistical_significance"]["quick_vs_sluggish"];
-        assert_eq!(t["test"], "welch_t_log");
+        assert_eq!(t["test"], "paired_t_log", "8 complete rounds: the paired test");
         assert_eq!(t["significant"], true, "{t}");
         assert!(t["ratio"].as_f64().unwrap() > 1.5, "{t}");
     }

@@ -213,7 +213,7 @@ fn the_overall_interval_matches_scipy() {
 }
 
 /// A framework that served nothing (mean 0) is ranked last, untested, and the result writes
-/// valid JSON that `report` reads back; a NaN/∞ round is never a sample: the framework
+/// valid JSON that `report` and `check` read back; a NaN/∞ round is never a sample: the framework
 /// fails the workload with the reason, in memory and in the file.
 #[test]
 fn degenerate_samples_round_trip_through_json() {
@@ -239,6 +239,26 @@ fn degenerate_samples_round_trip_through_json() {
         let AnyResult::Compare(back) = read_any(&path).unwrap_or_else(|e| panic!("{bad:?}: {e}")) else {
             panic!("not a compare result")
         };
+        // `check` reads it too: the file against itself is no regression (it may be
+        // inconclusive where the rounds are few and noisy).
+        let any = AnyResult::Compare(back.clone());
+        let options = crate::check::CheckOptions {
+            warn: 5.0,
+            fail: 10.0,
+            metric: crate::check::Metric::Both,
+            alpha: 0.05,
+            noise_floor: 2.0,
+            allow_mismatch: false,
+            overrides: BTreeMap::new(),
+        };
+        let checked = crate::check::check((&any, "c.json"), (&any, "c.json"), &options)
+            .unwrap_or_else(|e| panic!("{bad:?}: check refused the file: {e}"));
+        assert!(checked.verdict < crate::schema::Severity::Regression, "{bad:?}: {checked:?}");
+        let named = checked
+            .workloads
+            .iter()
+            .any(|c| c.framework == who && c.workload == r.suites[0].workloads[0].name);
+        assert_eq!(named, bad[0] == 0.0, "{bad:?}: a failed framework is not checked, a slow one is");
         let w = &back.suites[0].workloads[0];
         if bad[0] == 0.0 {
             let c = w.comparison.as_ref().expect("a framework that served nothing is still ranked");

@@ -205,8 +205,31 @@ fn zero_spread_is_not_tested_and_names_no_winner() {
             "{}",
             sig.verdict
         );
+        assert!(sig.verdict.ends_with("f0 is 100.0 % faster, above the 2 % noise floor"), "{}", sig.verdict);
         assert_eq!(c.winner, None);
     }
     assert_eq!(summary.overall_winner, None);
     assert!(summary.overall.as_ref().unwrap().verdict.contains("cannot be tested"));
+}
+
+/// Zero spread and a difference below the noise floor: "no meaningful difference" (the
+/// noise floor applies even where no test can), and no winner at any level.
+#[test]
+fn zero_spread_below_the_noise_floor_is_no_meaningful_difference() {
+    let mock = Mock { speeds: vec![1.01, 1.0], workloads: 2, categories: 1, rounds: 5, cv: 0.0 };
+    let (ws, summary) = mock.run(1);
+    for w in &ws {
+        let c = w.comparison.as_ref().unwrap();
+        let sig = &c.statistical_significance["f0_vs_f1"];
+        assert_eq!((sig.p_value, sig.significant, sig.meaningful), (None, false, false));
+        assert!(
+            sig.verdict
+                .starts_with("no meaningful difference: f0 is 1.0 % faster, below the 2 % noise floor"),
+            "{}",
+            sig.verdict
+        );
+        assert_eq!(c.winner, None);
+    }
+    assert_eq!(summary.overall_winner, None);
+    assert!(summary.category_winners.is_empty());
 }
