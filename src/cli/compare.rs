@@ -38,6 +38,12 @@ pub struct CompareArgs {
     /// share per-process effects (memory layout, JIT, hash seeds), so intervals are narrower than they should be.
     #[arg(long)]
     pub reuse_servers: bool,
+    /// Test each pair on its per-round log-ratios (a paired t-test: rounds as blocks)
+    /// instead of Welch's test. Helps where the machine's state drifts between rounds (a
+    /// shared CI runner); on a quiet machine its n − 1 degrees of freedom cost more than the
+    /// pairing removes (docs/statistics.md).
+    #[arg(long)]
+    pub paired: bool,
     /// Significance level of the tests (Holm within a workload, Benjamini–Bogomolov across workloads).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
@@ -204,6 +210,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
         time_budget: design.time_budget,
         budget_in_floor: design.budget_in_floor,
         reuse_servers: args.reuse_servers,
+        paired: args.paired,
         verify: !args.load.no_verify,
         repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
     };

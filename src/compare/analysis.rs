@@ -26,23 +26,34 @@ pub struct Settings {
     /// the tests' standard errors (Stein's two-stage test), so that stopping when the
     /// interval is narrow enough cannot make noise look significant. `None`: fixed rounds.
     pub stage: Option<usize>,
+    /// `--paired`: test each pair on its per-round log-ratios (rounds as blocks) instead of
+    /// Welch's test on the two samples of logs.
+    pub paired: bool,
 }
 
 /// The test of one pair on the logs of `a` and `b`, and its name for `Significance.test`.
 ///
-/// Paired on per-round log-ratios when both have the same rounds and there are at least
-/// [`PAIRED_FROM`] of them (a round is a block: every framework measured once in it), else
-/// Welch; staged (Stein: standard error from the first `stage` rounds only) when `stage` is
-/// set and some rounds came after it. Which test is a matter of design (rounds run, the
-/// floor), never of the data.
+/// Welch's test by default; with `paired` (`--paired`) and the same number of rounds on
+/// both sides, the paired test on per-round log-ratios (a round is a block: every framework
+/// measured once in it). Staged (Stein: standard error from the first `stage` rounds only)
+/// when `stage` is set and some rounds came after it. Which test is a matter of design
+/// (flags, rounds run, the floor), never of the data.
+///
+/// Why Welch by default: on a quiet machine a round shares little between frameworks — each
+/// turn is its own fresh process, minutes apart from the others' — and the paired test's
+/// n − 1 degrees of freedom then cost more than the pairing removes. Re-analysing the
+/// quickstart's 6 rounds here (6 apps, 10 workloads, quiet machine), Welch found 81 of the
+/// 95 pairs that differ by ≥ 1.5× significant, the paired test 74. On a machine whose state
+/// drifts between rounds (a shared CI runner) the pairing helps: there, pass `--paired`.
 pub(crate) fn log_test(
     a: &[f64],
     b: &[f64],
     stage: Option<usize>,
+    paired: bool,
     confidence: f64,
 ) -> (Result<stats::LogRatio, stats::LogRatioError>, &'static str) {
     let staged = stage.filter(|k| a.len() > *k || b.len() > *k);
-    let paired = a.len() == b.len() && staged.unwrap_or(a.len()) >= PAIRED_FROM;
+    let paired = paired && a.len() == b.len();
     let name = match (paired, staged.is_some()) {
         (true, false) => TEST_PAIRED,
         (true, true) => TEST_PAIRED_STAGED,
@@ -66,12 +77,6 @@ pub(crate) fn log_test(
     };
     (test, name)
 }
-
-/// From this many complete rounds on (the default floor, rounded up for two, three or six
-/// frameworks), a pair is tested on its per-round log-ratios (paired). With fewer, the
-/// paired test's n − 1 degrees of freedom cost more than the rounds' shared part gains
-/// (t₂ = 4.30 against Welch's up to t₄ = 2.78 at three rounds).
-pub const PAIRED_FROM: usize = 6;
 
 pub(crate) fn key(a: &str, b: &str) -> String {
     format!("{a}_vs_{b}")
@@ -235,7 +240,7 @@ fn interval((low, high): (f64, f64), places: i32) -> Interval {
 
 /// Welch's t-test on the logs of `a` and `b`, with the raw-scale estimates beside it.
 fn test(a: &[f64], b: &[f64], s: Settings) -> Significance {
-    let (log, name) = log_test(a, b, s.stage, s.confidence);
+    let (log, name) = log_test(a, b, s.stage, s.paired, s.confidence);
     let raw = stats::welch(a, b, s.confidence);
     let ok = log.as_ref().ok();
     Significance {

@@ -77,7 +77,7 @@ fn verdict(
                 .insert(f.clone(), GroupRatio { ratio: 1.0, ratio_confidence_interval: None, p_value: None });
             continue;
         }
-        let (test, _) = super::analysis::log_test(x, &values[&fastest], s.stage, confidence);
+        let (test, _) = super::analysis::log_test(x, &values[&fastest], s.stage, false, confidence);
         let ratio = match &test {
             Ok(t) => t.ratio,
             Err(_) => centre(x) / centre(&values[&fastest]).max(f64::MIN_POSITIVE),

@@ -49,6 +49,8 @@ pub struct ComparePlan {
     pub budget_in_floor: bool,
     /// Keep servers across rounds (paused while idle) instead of a fresh start per round.
     pub reuse_servers: bool,
+    /// `--paired`: per-workload tests on per-round log-ratios.
+    pub paired: bool,
     pub verify: bool,
     pub repo_dir: PathBuf,
 }
@@ -151,8 +153,13 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
     }
     let active: Vec<String> =
         contenders.iter().filter(|c| c.session.is_some()).map(|c| c.app.name().to_string()).collect();
-    let mut settings =
-        Settings { alpha: plan.alpha, noise_floor: plan.noise_floor, confidence: 0.95, stage: None };
+    let mut settings = Settings {
+        alpha: plan.alpha,
+        noise_floor: plan.noise_floor,
+        confidence: 0.95,
+        stage: None,
+        paired: plan.paired,
+    };
     // Only the server being measured runs: stop (or freeze) every one now.
     for c in contenders.iter_mut() {
         if let Some(s) = c.session.as_mut() {

@@ -242,7 +242,13 @@ pub fn compare3() -> CompareResult {
         notes: vec!["deep-route: fastapi answered 404; the workload is shown but not ranked".into()],
     };
     let active: Vec<String> = [ax, fa, fy].iter().map(|s| s.to_string()).collect();
-    let settings = crate::compare::Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None };
+    let settings = crate::compare::Settings {
+        alpha: 0.05,
+        noise_floor: 2.0,
+        confidence: 0.95,
+        stage: None,
+        paired: false,
+    };
     let mut refs: Vec<&mut CompareWorkload> =
         result.suites.iter_mut().flat_map(|s| s.workloads.iter_mut()).collect();
     result.summary = crate::compare::analyze(&mut refs, &active, settings);

@@ -75,8 +75,8 @@ fn an_aa_compare_names_no_winner_anywhere() {
     let orders = r["configuration"]["round_orders"].as_array().unwrap();
     let firsts = orders.iter().filter(|o| o[0] == "same-a").count();
     assert_eq!(firsts as u64 * 2, done, "each goes first in half the rounds: {orders:?}");
-    // Six or more complete rounds: paired on the rounds' log-ratios; staged past the floor.
-    let test = if done > 6 { "paired_t_log_stein" } else { "paired_t_log" };
+    // Welch on the logs by default; staged (Stein) past the adaptive floor.
+    let test = if done > 6 { "welch_t_log_stein" } else { "welch_t_log" };
     for w in r["suites"][0]["workloads"].as_array().unwrap() {
         for t in w["comparison"]["statistical_significance"].as_object().unwrap().values() {
             assert_eq!(t["test"], test, "{t}");
@@ -102,12 +102,13 @@ fn an_ab_compare_names_the_faster_server() {
     app(dir.path(), "sluggish", 6);
     // Eight rounds rather than the default five: the e2e tests run side by side on a
     // small machine, and a busy neighbour can widen one round's spread a lot.
-    let (r, stdout) = compare(dir.path(), "sluggish,quick", &["--rounds", "8"]);
+    // --paired: the paired test on the rounds' log-ratios (the A/A test covers Welch's).
+    let (r, stdout) = compare(dir.path(), "sluggish,quick", &["--rounds", "8", "--paired"]);
     for w in r["suites"][0]["workloads"].as_array().unwrap() {
         let c = &w["comparison"];
         assert_eq!(c["winner"], "quick", "{c}");
         let t = &c["statistical_significance"]["quick_vs_sluggish"];
-        assert_eq!(t["test"], "paired_t_log", "8 complete rounds: the paired test");
+        assert_eq!(t["test"], "paired_t_log", "--paired with 8 complete rounds");
         assert_eq!(t["significant"], true, "{t}");
         assert!(t["ratio"].as_f64().unwrap() > 1.5, "{t}");
     }

@@ -5,7 +5,7 @@
 use super::*;
 use crate::schema::{Endpoint, FrameworkResult};
 
-const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None };
+const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None, paired: false };
 
 /// A framework's rounds; `bound` marks every round as generator-bound.
 fn fr(framework: &str, samples: &[f64], bound: bool) -> FrameworkResult {

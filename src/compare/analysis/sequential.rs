@@ -16,7 +16,7 @@ use super::*;
 use crate::compare::schedule::{self, Schedule};
 use crate::schema::{Endpoint, FrameworkResult};
 
-const S: Settings = Settings { alpha: 0.05, noise_floor: 0.0, confidence: 0.95, stage: None };
+const S: Settings = Settings { alpha: 0.05, noise_floor: 0.0, confidence: 0.95, stage: None, paired: false };
 
 /// One workload, frameworks `a` and `b`, with the first `n` rounds of `xa` and `xb`.
 fn analysed(xa: &[f64], xb: &[f64], n: usize, s: Settings) -> CompareWorkload {
@@ -168,10 +168,10 @@ fn stopping_on_precision_with_the_staged_test_keeps_the_false_positive_rate_at_a
 fn the_staged_test_matches_its_formula() {
     let a = [1000.0, 1040.0, 980.0, 1100.0, 1070.0];
     let b = [900.0, 950.0, 930.0, 1010.0, 990.0];
-    let (plain, name) = log_test(&a, &b, Some(5), 0.95);
+    let (plain, name) = log_test(&a, &b, Some(5), false, 0.95);
     assert_eq!(name, TEST);
     assert_eq!(plain.unwrap(), crate::stats::log_ratio(&a, &b, 0.95).unwrap());
-    let (staged, name) = log_test(&a, &b, Some(3), 0.95);
+    let (staged, name) = log_test(&a, &b, Some(3), false, 0.95);
     assert_eq!(name, TEST_STAGED);
     let l = staged.unwrap();
     let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * y.abs().max(1.0);

@@ -27,7 +27,7 @@ fn workload(name: &str, category: &str, results: Vec<FrameworkResult>) -> Compar
     }
 }
 
-const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None };
+const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None, paired: false };
 const OK: WorkloadStatus = WorkloadStatus::Ok;
 
 fn names(v: &[&str]) -> Vec<String> {

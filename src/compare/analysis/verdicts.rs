@@ -42,7 +42,7 @@ struct Mock {
     cv: f64,
 }
 
-const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None };
+const S: Settings = Settings { alpha: 0.05, noise_floor: 2.0, confidence: 0.95, stage: None, paired: false };
 
 fn fw(i: usize) -> String {
     format!("f{i}")
