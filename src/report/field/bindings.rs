@@ -188,6 +188,9 @@ fn table(out: &mut String, view: &ProfileView) {
     );
 }
 
+/// Figures (paths) null on the same workloads, of how many profiled, and the notes naming them.
+type NullGroup<'a> = (Vec<&'static str>, Vec<&'a str>, usize, Vec<&'a str>);
+
 /// Null figures and unprofiled workloads, with the notes that name them.
 fn unmeasured(out: &mut String, view: &ProfileView) {
     let mut items: Vec<String> = Vec::new();
@@ -206,22 +209,15 @@ fn unmeasured(out: &mut String, view: &ProfileView) {
             items.push(format!("- workload {}: no profiling figures in the result", esc(w)));
         }
     }
+    // Figures null on the same workloads for the same reasons are listed together.
+    let mut groups: Vec<NullGroup> = Vec::new();
+    let with: Vec<_> = measured.iter().filter(|(_, m)| m.profiling.is_some()).collect();
     for fig in figures(view.lang) {
-        let with: Vec<_> = measured.iter().filter(|(_, m)| m.profiling.is_some()).collect();
         let nulls: Vec<_> =
             with.iter().filter(|(_, m)| m.profiling.as_ref().and_then(|p| (fig.get)(p)).is_none()).collect();
         if nulls.is_empty() {
             continue;
         }
-        let names: Vec<String> = nulls.iter().take(5).map(|(w, _)| esc(w)).collect();
-        let more = if nulls.len() > 5 { ", …" } else { "" };
-        let mut item = format!(
-            "- `{}`: null on {} of {} workloads ({}{more})",
-            fig.path,
-            nulls.len(),
-            with.len(),
-            names.join(", ")
-        );
         let key = fig.path.split('.').nth(1).unwrap_or(fig.path);
         let mut notes: Vec<&str> = Vec::new();
         for (_, m) in &nulls {
@@ -231,6 +227,21 @@ fn unmeasured(out: &mut String, view: &ProfileView) {
                 }
             }
         }
+        let names: Vec<&str> = nulls.iter().map(|(w, _)| *w).collect();
+        match groups.last_mut() {
+            Some(g) if g.1 == names && g.3 == notes && !notes.is_empty() => g.0.push(fig.path),
+            _ => groups.push((vec![fig.path], names, with.len(), notes)),
+        }
+    }
+    for (paths, names, of, notes) in groups {
+        let shown: Vec<String> = names.iter().take(5).map(|w| esc(w)).collect();
+        let more = if names.len() > 5 { ", …" } else { "" };
+        let mut item = format!(
+            "- {}: null on {} of {of} workloads ({}{more})",
+            paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+            names.len(),
+            shown.join(", ")
+        );
         if notes.is_empty() {
             item.push_str(": no note in the file names it");
         }

@@ -179,14 +179,20 @@ fn field_binding_ratio_comes_from_the_compare_result() {
 fn field_nulls_are_listed_with_their_notes() {
     let mut f = field();
     let md = field_markdown(&f);
-    assert!(md.contains("- `python.gc_time_ms`: null on 1 of 3 workloads (large-json)"), "{md}");
+    assert!(
+        md.contains("- `python.gc_collections`, `python.gc_time_ms`: null on 1 of 3 workloads (large-json)"),
+        "{md}"
+    );
     assert!(md.contains("did not write their GC counters"), "{md}");
     assert!(md.contains("- `rust.allocations_per_request`: null on 1 of 3 workloads (path-params): no note in the file names it"), "{md}");
     assert!(md.contains("- workload deep-route: not profiled (invalid)"), "{md}");
     for p in python_metrics(&mut f) {
         p.gc_time_ms = Some(1.0);
     }
-    assert!(!field_markdown(&f).contains("`python.gc_time_ms`: null"));
+    assert!(
+        !field_markdown(&f).contains("`python.gc_time_ms`: null")
+            && field_markdown(&f).contains("- `python.gc_collections`: null on 1 of 3")
+    );
 }
 
 #[test]
