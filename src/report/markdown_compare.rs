@@ -24,6 +24,7 @@ pub(super) fn render(r: &CompareResult) -> String {
             r.configuration.rounds_completed, r.configuration.rounds
         );
     }
+    out.push_str("## Summary\n\n");
     summary(&mut out, r);
     for suite in &r.suites {
         if suite.workloads.iter().all(|w| w.comparison.is_none()) {
@@ -59,9 +60,10 @@ pub(super) fn render(r: &CompareResult) -> String {
     out
 }
 
-fn summary(out: &mut String, r: &CompareResult) {
+/// The overall verdict, the standings with their intervals, category winners and the
+/// pairwise ratios (the part under "## Summary").
+pub(super) fn summary(out: &mut String, r: &CompareResult) {
     let s = &r.summary;
-    out.push_str("## Summary\n\n");
     let standings = view::standings(r);
     let (words, has_winner) = view::overall_words(r);
     match (&s.overall_winner, has_winner) {
@@ -182,7 +184,8 @@ fn headline(rows: &[Row]) -> String {
     }
 }
 
-fn workload(out: &mut String, w: &CompareWorkload) {
+/// One ranked workload: headline and table.
+pub(super) fn workload(out: &mut String, w: &CompareWorkload) {
     let rows = view::ranking(w);
     let _ = writeln!(
         out,
@@ -253,7 +256,8 @@ fn samples(out: &mut String, rows: &[Row]) {
     out.push_str("\n</details>\n\n");
 }
 
-fn unranked(out: &mut String, r: &CompareResult) {
+/// The unranked workloads, with why.
+pub(super) fn unranked(out: &mut String, r: &CompareResult) {
     let list: Vec<_> = view::workloads(r).filter(|(_, w)| w.comparison.is_none()).collect();
     if list.is_empty() {
         return;

@@ -7,6 +7,7 @@ mod any;
 mod baseline;
 mod caveats;
 mod console;
+mod field;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod html;
@@ -21,6 +22,7 @@ mod view;
 pub use any::{read_any, AnyResult};
 pub use caveats::{compare_caveats, load_caveats, run_caveats, Caveat};
 pub use console::{compare_table, run_table, thousands, Table};
+pub use field::{field_markdown, read_field, FieldError, FieldResults};
 pub use html::HtmlReport;
 pub use markdown::MarkdownReport;
 pub use markdown_check::check_markdown;
