@@ -16,6 +16,7 @@ command -v perf >/dev/null || need+=(linux-perf)  # profile --profiler perf
 ruby -e 'require "stackprof"' 2>/dev/null || need+=(ruby-stackprof)  # profile --profiler ruby
 command -v heaptrack_print >/dev/null || need+=(heaptrack)  # profile --heaptrack
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)  # history store tests (throwaway cluster)
+command -v man >/dev/null || need+=(man-db)  # the man page test renders `benchmark-harness man` with man -l
 command -v influxd >/dev/null || need+=(influxdb)  # history export --format influx, read back by a throwaway influxd
 for tool in node npm python3 cargo; do
   command -v "$tool" >/dev/null || { echo "error: $tool is required but not installed" >&2; exit 1; }
