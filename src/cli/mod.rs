@@ -44,7 +44,7 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Regression check: a current result against a baseline result, with thresholds.
     Check(check::CheckArgs),
-    /// Re-render a saved result (run, profile or compare) as markdown or HTML.
+    /// Re-render a saved result (run, profile, compare or check) as markdown or HTML.
     Report(report::ReportArgs),
     /// The workload suites: list, show, validate.
     #[command(subcommand)]

@@ -1,16 +1,17 @@
-//! `benchmark-harness report FILE.json`: re-render any saved result without starting anything.
+//! `benchmark-harness report FILE.json`: re-render any saved result (run, profile, compare or
+//! check) without starting anything.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::compare::write_reports;
-use crate::report::{compare_table, read_any, run_table, AnyResult};
+use crate::report::{check_table, compare_table, read_any, run_table, AnyResult};
 
 /// `report` flags.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// A result file written by run, profile or compare.
+    /// A result file written by run, profile, compare or check (check --json).
     pub file: PathBuf,
     /// Write a markdown report here.
     #[arg(long, value_name = "FILE.md")]
@@ -27,6 +28,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<i32> {
         match &any {
             AnyResult::Run(r) => print!("{}", run_table(r)),
             AnyResult::Compare(r) => print!("{}", compare_table(r)),
+            AnyResult::Check(r) => print!("{}", check_table(r)),
         }
     }
     Ok(0)

@@ -10,6 +10,7 @@ mod console;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod html;
+mod html_check;
 mod html_compare;
 mod machine;
 mod markdown;
@@ -20,7 +21,7 @@ mod view;
 
 pub use any::{read_any, AnyResult};
 pub use caveats::{compare_caveats, load_caveats, run_caveats, Caveat};
-pub use console::{compare_table, run_table, thousands, Table};
+pub use console::{check_table, compare_table, run_table, thousands, Table};
 pub use html::HtmlReport;
 pub use markdown::MarkdownReport;
 pub use markdown_check::check_markdown;
