@@ -19,3 +19,4 @@ mod profile_node;
 mod profile_python;
 mod profile_ruby;
 mod real_apps;
+mod schema_validation;
