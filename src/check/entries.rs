@@ -152,6 +152,7 @@ pub fn entries(any: &AnyResult, file: &str) -> Result<BTreeMap<String, Entry>, C
                 }
             }
         }
+        AnyResult::Check(_) => return Err(CheckError::NotMeasured { file: file.to_string() }),
     }
     Ok(out)
 }

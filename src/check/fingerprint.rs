@@ -19,16 +19,20 @@ struct Field {
     value: Option<String>,
 }
 
-fn parts(any: &AnyResult) -> (&Metadata, &Configuration) {
+/// How a measurement was made; `None` for a check result (which `check_rounds` refuses).
+fn parts(any: &AnyResult) -> Option<(&Metadata, &Configuration)> {
     match any {
-        AnyResult::Run(r) => (&r.metadata, &r.configuration),
-        AnyResult::Compare(c) => (&c.metadata, &c.configuration.load),
+        AnyResult::Run(r) => Some((&r.metadata, &r.configuration)),
+        AnyResult::Compare(c) => Some((&c.metadata, &c.configuration.load)),
+        AnyResult::Check(_) => None,
     }
 }
 
 fn fields(any: &AnyResult) -> Vec<Field> {
     use MismatchKind::*;
-    let (m, c) = parts(any);
+    let Some((m, c)) = parts(any) else {
+        return Vec::new();
+    };
     let f = |name, label, kind, value: Option<String>| Field { name, label, kind, value };
     let secs = |s: f64| Some(format!("{s} s"));
     let cpus = |s: &Option<String>| Some(s.clone().unwrap_or_else(|| "unpinned".into()));

@@ -79,19 +79,28 @@ pub enum CheckError {
     Mismatch(Vec<String>),
     #[error("no result file on the {0} side")]
     Empty(&'static str),
+    #[error(
+        "{file} is a check result; check compares measurements: pass the run, profile or compare \
+         results the check was made from"
+    )]
+    NotMeasured { file: String },
 }
 
 fn side(results: &[(AnyResult, String)]) -> CheckSide {
     let (any, _) = &results[0];
-    let (mode, meta) = match any {
-        AnyResult::Run(r) => (format!("{:?}", r.mode).to_lowercase(), &r.metadata),
-        AnyResult::Compare(c) => ("compare".to_string(), &c.metadata),
+    let (mode, git_commit, timestamp) = match any {
+        AnyResult::Run(r) => {
+            (format!("{:?}", r.mode).to_lowercase(), &r.metadata.git_commit, &r.metadata.timestamp)
+        }
+        AnyResult::Compare(c) => ("compare".to_string(), &c.metadata.git_commit, &c.metadata.timestamp),
+        // Refused by `check_rounds` before this is reached.
+        AnyResult::Check(c) => ("check".to_string(), &c.current.git_commit, &c.current.timestamp),
     };
     CheckSide {
         file: results.iter().map(|(_, f)| f.as_str()).collect::<Vec<_>>().join(","),
         mode,
-        git_commit: meta.git_commit.clone(),
-        timestamp: meta.timestamp.clone(),
+        git_commit: git_commit.clone(),
+        timestamp: timestamp.clone(),
     }
 }
 
@@ -120,6 +129,9 @@ pub fn check_rounds(
     }
     if current.is_empty() {
         return Err(CheckError::Empty("current"));
+    }
+    if let Some((_, file)) = baseline.iter().chain(current).find(|(r, _)| matches!(r, AnyResult::Check(_))) {
+        return Err(CheckError::NotMeasured { file: file.clone() });
     }
     let mismatches = fingerprint::mismatches(baseline, current);
     let refused: Vec<String> =

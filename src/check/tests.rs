@@ -393,3 +393,14 @@ fn the_ratio_interval_is_written_as_an_interval() {
     assert_eq!(back, c);
     let _ = Interval { low: 0.0, high: 1.0 };
 }
+
+#[test]
+fn a_check_result_is_refused_as_input_naming_its_file() {
+    let r = AnyResult::Run(run_fixture());
+    let earlier = check((&r, "a.json"), (&r, "b.json"), &options()).unwrap();
+    let base = vec![(r.clone(), "a.json".to_string())];
+    let cur = vec![(r, "b1.json".to_string()), (AnyResult::Check(earlier), "check.json".to_string())];
+    let err = check_rounds(&base, &cur, &options()).unwrap_err();
+    assert!(matches!(&err, CheckError::NotMeasured { file } if file == "check.json"), "{err}");
+    assert!(err.to_string().starts_with("check.json is a check result; "), "{err}");
+}

@@ -5,9 +5,11 @@
 mod apps;
 mod check;
 mod compare;
+mod completions;
 mod errors;
 mod history;
 mod history_alert;
+mod man;
 mod options;
 mod profile;
 mod progress;
@@ -42,7 +44,7 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Regression check: a current result against a baseline result, with thresholds.
     Check(check::CheckArgs),
-    /// Re-render a saved result (run, profile or compare) as markdown or HTML.
+    /// Re-render a saved result (run, profile, compare or check) as markdown or HTML.
     Report(report::ReportArgs),
     /// The workload suites: list, show, validate.
     #[command(subcommand)]
@@ -54,6 +56,10 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// The results store: import, list, trend, export, prune.
     History(history::HistoryArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with --out DIR.
+    Man(man::ManArgs),
 }
 
 /// Parse the command line, run the command, print any error once; returns the exit code.
@@ -76,6 +82,8 @@ pub fn main() -> i32 {
         Command::Apps(cmd) => apps::run(cmd, quiet),
         Command::Schema(args) => schema::run(args),
         Command::History(args) => history::run(args, quiet),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
-//! `benchmark-harness report FILE.json`: re-render any saved result without starting anything;
-//! `report --field DIR`: BENCHMARK_RESULTS.md from a directory of field results.
+//! `benchmark-harness report FILE.json`: re-render any saved result (run, profile, compare or
+//! check) without starting anything; `report --field DIR`: BENCHMARK_RESULTS.md from a directory
+//! of field results.
 
 use std::path::PathBuf;
 
@@ -7,12 +8,12 @@ use anyhow::Context;
 use clap::Args;
 
 use super::compare::write_reports;
-use crate::report::{compare_table, field_markdown, read_any, read_field, run_table, AnyResult};
+use crate::report::{check_table, compare_table, field_markdown, read_any, read_field, run_table, AnyResult};
 
 /// `report` flags.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// A result file written by run, profile or compare.
+    /// A result file written by run, profile, compare or check (check --json).
     #[arg(required_unless_present = "field")]
     pub file: Option<PathBuf>,
     /// A directory of field results (compare.json, profile-*.json, field.json, as
@@ -47,6 +48,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<i32> {
         match &any {
             AnyResult::Run(r) => print!("{}", run_table(r)),
             AnyResult::Compare(r) => print!("{}", compare_table(r)),
+            AnyResult::Check(r) => print!("{}", check_table(r)),
         }
     }
     Ok(0)

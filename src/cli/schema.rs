@@ -4,13 +4,13 @@ use clap::Args;
 
 use super::Usage;
 
-/// Schemas that exist now; `suite` arrives later.
-pub const AVAILABLE: &[&str] = &["run", "profile", "compare", "check", "app"];
+/// Every schema `schema NAME` prints (each committed as schema/NAME.schema.json).
+pub const AVAILABLE: &[&str] = &["run", "profile", "compare", "check", "suite", "app"];
 
 /// `schema` flags.
 #[derive(Debug, Clone, Args)]
 pub struct SchemaArgs {
-    /// run, profile, compare, check or app.
+    /// run, profile, compare, check, suite (the suite TOML file, for editors) or app.
     pub name: String,
 }
 
@@ -20,6 +20,7 @@ pub fn schema_text(name: &str) -> Option<String> {
         "run" | "profile" => Some(crate::schema::run_result_schema()),
         "compare" => Some(crate::schema::compare_result_schema()),
         "check" => Some(crate::schema::check_result_schema()),
+        "suite" => Some(crate::workload::suite_schema()),
         "app" => Some(
             serde_json::to_string_pretty(&schemars::schema_for!(crate::app::Manifest))
                 .expect("schema serialises")
@@ -35,12 +36,9 @@ pub fn run(args: SchemaArgs) -> anyhow::Result<i32> {
             print!("{text}");
             Ok(0)
         }
-        None => Err(Usage(format!(
-            "unknown schema '{}'; available: {} (suite arrives later)",
-            args.name,
-            AVAILABLE.join(", ")
-        ))
-        .into()),
+        None => {
+            Err(Usage(format!("unknown schema '{}'; available: {}", args.name, AVAILABLE.join(", "))).into())
+        }
     }
 }
 

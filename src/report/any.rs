@@ -1,10 +1,10 @@
-//! Reading any saved result file (run, profile or compare) for rendering.
+//! Reading any saved result file (run, profile, compare or check) for rendering.
 //!
 //! Calls only `crate::schema` (which rejects newer schema versions).
 
 use std::path::Path;
 
-use crate::schema::{read_result, CompareResult, ReadError, RunResult};
+use crate::schema::{read_result, CheckResult, CompareResult, ReadError, RunResult};
 
 /// A result of any kind, as read from a file.
 // One value per file read: boxing the larger variant would buy nothing but harder matching.
@@ -15,6 +15,8 @@ pub enum AnyResult {
     Run(RunResult),
     /// `"mode": "compare"`.
     Compare(CompareResult),
+    /// `"mode": "check"`: a regression check (rendered again; never the input of a check).
+    Check(CheckResult),
 }
 
 /// Read a result file, choosing the type from its `"mode"` field.
@@ -26,6 +28,7 @@ pub fn read_any(path: &Path) -> Result<AnyResult, ReadError> {
     let json = |source| ReadError::Json { path: path.into(), source };
     match value.get("mode").and_then(|m| m.as_str()) {
         Some("compare") => serde_json::from_value(value).map(AnyResult::Compare).map_err(json),
+        Some("check") => serde_json::from_value(value).map(AnyResult::Check).map_err(json),
         _ => serde_json::from_value(value).map(AnyResult::Run).map_err(json),
     }
 }
@@ -45,6 +48,11 @@ mod tests {
         run.mode = crate::schema::Mode::Profile;
         std::fs::write(&p, serde_json::to_string(&run).unwrap()).unwrap();
         assert!(matches!(read_any(&p).unwrap(), AnyResult::Run(r) if r.mode == crate::schema::Mode::Profile));
+        let check = dir.path().join("check.json");
+        let same = [(AnyResult::Run(fixtures::run()), "run.json".to_string())];
+        let c = crate::check::check_rounds(&same, &same, &fixtures::check_options()).unwrap();
+        crate::schema::write_atomic(&check, &c, true).unwrap();
+        assert!(matches!(read_any(&check).unwrap(), AnyResult::Check(c) if c.workloads.len() == 3));
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! Plain-text tables for the terminal: the end-of-run table and the compact compare table.
+//! Plain-text tables for the terminal: the end-of-run table, the compact compare table and
+//! the table of a regression check.
 //!
 //! Pure: builds strings from the result types; the caller prints them.
 
 use super::view::{self, ratio, Verdict};
-use crate::schema::{CompareResult, RunResult, WorkloadStatus};
+use crate::schema::{CheckResult, CompareResult, MismatchKind, RunResult, WorkloadStatus};
 
 /// A simple left/right-aligned text table.
 #[derive(Debug, Default, Clone)]
@@ -241,6 +242,58 @@ pub fn compare_table(r: &CompareResult) -> String {
     }
     if let Some(busy) = super::machine::busy_warning(&r.metadata) {
         out.push_str(&format!("warning: {busy}\n"));
+    }
+    out
+}
+
+/// The check table: the verdict line, then per workload (worst first) its severity, change
+/// and ratio interval, decision and reason; then what was measured on one side only.
+pub fn check_table(c: &CheckResult) -> String {
+    use super::markdown_check::{decision_word, ratio_cell, verdict_line};
+    use crate::schema::Severity;
+    let mut t = Table::new(
+        &[
+            "verdict",
+            "workload",
+            "framework",
+            "base req/s",
+            "cur req/s",
+            "Δ req/s",
+            "req/s ratio (CI)",
+            "Δ p99",
+            "decision",
+            "why",
+        ],
+        &[3, 4, 5, 7],
+    );
+    for w in &c.workloads {
+        t.row(vec![
+            match w.severity {
+                Severity::Pass => "pass",
+                Severity::Warning => "warning",
+                Severity::Regression => "REGRESSION",
+            }
+            .to_string(),
+            w.workload.clone(),
+            w.framework.clone(),
+            thousands(w.baseline_rps),
+            thousands(w.current_rps),
+            format!("{:+.1}%", w.rps_change_percent),
+            ratio_cell(w.rps_ratio, w.rps_ratio_ci),
+            w.p99_change_percent.map_or("-".into(), |p| format!("{p:+.1}%")),
+            decision_word(w.decision).to_string(),
+            w.reason.split_whitespace().collect::<Vec<_>>().join(" "),
+        ]);
+    }
+    let mut out = format!("{}\n{} → {}\n", verdict_line(c), c.baseline.file, c.current.file);
+    out.push_str(&t.render());
+    for m in c.mismatches.iter().filter(|m| m.kind != MismatchKind::Harness) {
+        out.push_str(&format!("warning: measured differently: {}\n", m.message));
+    }
+    for (side, keys) in [("baseline", &c.only_in_baseline), ("current", &c.only_in_current)] {
+        if !keys.is_empty() {
+            out.push_str(&format!("only in the {side}: {}\n", keys.join(", ")));
+        }
     }
     out
 }

@@ -1,6 +1,6 @@
 //! The HTML report: one self-contained page (inline CSS and SVG, no scripts, no network).
 //! This file holds the page shell, the shared methodology block and the run/profile page;
-//! `html_compare` builds the compare page.
+//! `html_compare` builds the compare page, `html_check` the check page.
 //!
 //! Pure: reads the result types, the figures of `view` and the charts of `svg`.
 
@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use super::svg::{self, esc, Bar, Group, Spread};
 use super::view::{bytes, ms, status_word};
-use super::{html_compare, thousands, AnyResult, Report};
+use super::{html_check, html_compare, thousands, AnyResult, Report};
 use crate::schema::{Configuration, Metadata, Mode, RunResult, WorkloadStatus};
 
 /// A self-contained HTML page with charts.
@@ -20,6 +20,7 @@ impl Report for HtmlReport {
         match result {
             AnyResult::Run(r) => run(r),
             AnyResult::Compare(c) => html_compare::render(c),
+            AnyResult::Check(c) => html_check::render(c),
         }
     }
 }

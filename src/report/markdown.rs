@@ -18,6 +18,7 @@ impl Report for MarkdownReport {
         match result {
             AnyResult::Run(r) => run(r),
             AnyResult::Compare(c) => markdown_compare::render(c),
+            AnyResult::Check(c) => super::check_markdown(c),
         }
     }
 }

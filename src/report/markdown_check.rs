@@ -5,7 +5,7 @@
 
 use crate::schema::{CheckResult, CheckSide, Decision, Interval, MismatchKind, Severity, WorkloadCheck};
 
-fn mark(s: Severity) -> &'static str {
+pub(super) fn mark(s: Severity) -> &'static str {
     match s {
         Severity::Pass => "✅",
         Severity::Warning => "⚠️",
@@ -28,7 +28,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// "0.752 (0.718–0.788)", or the ratio alone without an interval.
-fn ratio_cell(ratio: Option<f64>, ci: Option<Interval>) -> String {
+pub(super) fn ratio_cell(ratio: Option<f64>, ci: Option<Interval>) -> String {
     match (ratio, ci) {
         (Some(r), Some(ci)) => format!("{r:.3} ({:.3}–{:.3})", ci.low, ci.high),
         (Some(r), None) => format!("{r:.3} (no interval)"),
@@ -46,15 +46,29 @@ fn p_text(p: f64) -> String {
 
 fn decision_cell(d: Option<Decision>) -> &'static str {
     match d {
-        Some(Decision::Settled) => "settled",
         Some(Decision::Inconclusive) => "**inconclusive**",
+        other => decision_word(other),
+    }
+}
+
+/// The decision in plain words (also for the console table and the HTML page).
+pub(super) fn decision_word(d: Option<Decision>) -> &'static str {
+    match d {
+        Some(Decision::Settled) => "settled",
+        Some(Decision::Inconclusive) => "inconclusive",
         Some(Decision::NoInterval) => "no interval",
         None => "–",
     }
 }
 
-/// The verdict line.
+/// The verdict line as markdown.
 fn heading(c: &CheckResult) -> String {
+    format!("## {}\n\n", verdict_line(c))
+}
+
+/// The verdict in one line (✅/⚠️/❌ first), with a flag when the sides were measured
+/// differently; shared by the markdown, HTML and console renderings.
+pub(super) fn verdict_line(c: &CheckResult) -> String {
     let n = c.workloads.len();
     let count = |f: &dyn Fn(&WorkloadCheck) -> bool| c.workloads.iter().filter(|w| f(w)).count();
     let reg = count(&|w| w.severity == Severity::Regression);
@@ -80,7 +94,7 @@ fn heading(c: &CheckResult) -> String {
         Severity::Pass => format!("✅ No performance regression ({n} workloads checked, 0 inconclusive)"),
     };
     let flagged = c.mismatches.iter().any(|m| m.kind != MismatchKind::Harness);
-    format!("## {line}{}\n\n", if flagged { " · ⚠️ sides measured differently" } else { "" })
+    format!("{line}{}", if flagged { " · ⚠️ sides measured differently" } else { "" })
 }
 
 /// The warning block on differences in how the sides were measured.

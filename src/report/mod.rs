@@ -11,6 +11,7 @@ mod field;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod html;
+mod html_check;
 mod html_compare;
 mod machine;
 mod markdown;
@@ -21,7 +22,7 @@ mod view;
 
 pub use any::{read_any, AnyResult};
 pub use caveats::{compare_caveats, load_caveats, run_caveats, Caveat};
-pub use console::{compare_table, run_table, thousands, Table};
+pub use console::{check_table, compare_table, run_table, thousands, Table};
 pub use field::{field_markdown, read_field, FieldError, FieldResults};
 pub use html::HtmlReport;
 pub use markdown::MarkdownReport;

@@ -1,59 +1,134 @@
-//! Serde types of the suite TOML file exactly as written, and TOML → JSON conversion; calls nothing.
+//! Serde types of the suite TOML file exactly as written, its JSON Schema (`schema suite`,
+//! for editors), and TOML → JSON conversion; calls nothing.
 //!
 //! Every value that a later check may reject is `Spanned`, so that `validate` can
-//! point at its line and column. Unknown keys are rejected by serde itself.
+//! point at its line and column. Unknown keys are rejected by serde itself. The schema is
+//! derived from these same types (`Spanned<T>` described as `T`), with the checks of
+//! `validate` that a schema can say (methods, name pattern, ranges, body or body_file).
 
+use schemars::JsonSchema;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
-/// The top level of a suite file.
-#[derive(Debug, Deserialize)]
+/// A workload suite file (TOML): a named list of requests to benchmark and the answer each
+/// must get. The built-in suites (`suites/*.toml`) are written in this format.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Suite", extend("required" = ["name", "workloads"]))]
 pub(crate) struct RawSuite {
+    /// The suite's name, e.g. `"api-crud"`.
+    #[schemars(with = "String", length(min = 1))]
     pub name: Spanned<String>,
+    /// One line on what the suite measures.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub description: Option<String>,
+    /// The workloads, in order; at least one (`[[workloads]]` tables).
     #[serde(default)]
+    #[schemars(with = "Vec<RawWorkload>", length(min = 1))]
     pub workloads: Option<Spanned<Vec<RawWorkload>>>,
 }
 
-/// One `[[workloads]]` table.
-#[derive(Debug, Deserialize)]
+/// One `[[workloads]]` table: a request and its expected answer. `body` and `body_file`
+/// exclude each other.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Workload", extend("not" = { "required": ["body", "body_file"] }))]
 pub(crate) struct RawWorkload {
+    /// Unique within the suite: letters, digits, '-', '_' and '.'.
+    #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9._-]+$"))]
     pub name: Spanned<String>,
+    /// The workload's category, e.g. `"json-bodies"` (reports group by it).
+    #[schemars(with = "String", regex(pattern = r"\S"))]
     pub category: Spanned<String>,
+    /// The HTTP method.
+    #[schemars(with = "String", extend("enum" = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]))]
     pub method: Spanned<String>,
+    /// Path and query string, starting with '/'; no whitespace (percent-encode it).
+    #[schemars(with = "String", regex(pattern = r"^/[^\s]*$"))]
     pub path: Spanned<String>,
+    /// The request's Content-Type, e.g. `"application/json"`.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub content_type: Option<Spanned<String>>,
+    /// The request body, inline.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub body: Option<Spanned<String>>,
+    /// The request body from a file, relative to the suite file.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub body_file: Option<Spanned<String>>,
+    /// Extra request headers: names to string values (not Content-Length, which is computed).
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub headers: Option<Spanned<RawHeaders>>,
+    /// Relative share in mixed suites (default 1).
     #[serde(default)]
+    #[schemars(with = "u32", range(min = 1), extend("default" = 1))]
     pub weight: Option<Spanned<i64>>,
+    /// The answer the workload must get before it is measured (default: status 200, any body).
     #[serde(default)]
+    #[schemars(with = "RawExpect")]
     pub expect: Option<RawExpect>,
 }
 
-/// The `[workloads.expect]` table.
-#[derive(Debug, Deserialize)]
+/// The `[workloads.expect]` table: the status, and at most one of `echo_body = true`,
+/// `json`, `json_file` and `text`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Expect", extend("not" = { "anyOf": [
+    { "required": ["json", "json_file"] },
+    { "required": ["json", "text"] },
+    { "required": ["json_file", "text"] },
+    { "required": ["echo_body", "json"], "properties": { "echo_body": { "const": true } } },
+    { "required": ["echo_body", "json_file"], "properties": { "echo_body": { "const": true } } },
+    { "required": ["echo_body", "text"], "properties": { "echo_body": { "const": true } } },
+] }))]
 pub(crate) struct RawExpect {
+    /// The HTTP status (default 200).
     #[serde(default)]
+    #[schemars(with = "u16", range(min = 100, max = 599), extend("default" = 200))]
     pub status: Option<Spanned<i64>>,
+    /// The response JSON must equal the request body's JSON.
     #[serde(default)]
+    #[schemars(with = "bool", extend("default" = false))]
     pub echo_body: Option<Spanned<bool>>,
+    /// The response JSON must equal this value.
     #[serde(default)]
+    #[schemars(with = "serde_json::Value")]
     pub json: Option<Spanned<toml::Value>>,
+    /// The response JSON must equal this file's JSON (relative to the suite file).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub json_file: Option<Spanned<String>>,
+    /// The response body must be exactly this text.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub text: Option<Spanned<String>>,
+}
+
+/// JSON Schema of the suite TOML file (as its JSON equivalent), pretty-printed.
+///
+/// Optional keys carry no `"default": null` (TOML has no null); those with a real default
+/// (weight, status, echo_body) say it.
+pub fn suite_schema() -> String {
+    fn drop_null_defaults(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if map.get("default").is_some_and(serde_json::Value::is_null) {
+                    map.remove("default");
+                }
+                map.values_mut().for_each(drop_null_defaults);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(drop_null_defaults),
+            _ => {}
+        }
+    }
+    let mut schema = schemars::schema_for!(RawSuite).to_value();
+    drop_null_defaults(&mut schema);
+    serde_json::to_string_pretty(&schema).expect("a schema always serialises") + "\n"
 }
 
 /// `headers = { "X-Name" = "value" }`, in file order; values must be strings.
@@ -169,6 +244,15 @@ mod tests {
     fn json_rejects_non_finite_floats() {
         let error = expect_json("json = { x = nan }").unwrap_err();
         assert!(error.contains("expect.json.x is NaN"), "{error}");
+    }
+
+    #[test]
+    fn the_schema_lists_the_methods_validate_accepts() {
+        let schema: serde_json::Value = serde_json::from_str(&suite_schema()).unwrap();
+        let methods = &schema["$defs"]["Workload"]["properties"]["method"]["enum"];
+        assert_eq!(methods, &json!(crate::workload::METHODS), "{schema:#}");
+        assert_eq!(schema["required"], json!(["name", "workloads"]));
+        assert!(!suite_schema().contains("null"), "TOML has no null");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::path::Path;
 
 pub use builtin::source as builtin_source;
 pub use error::WorkloadError;
+pub use format::suite_schema;
 pub use validate::METHODS;
 
 use validate::{build_suite, Fixtures};

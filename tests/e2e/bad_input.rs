@@ -124,7 +124,7 @@ fn unreachable_url_is_a_runtime_error() {
 fn unknown_schema_lists_the_available_ones() {
     let (code, _, err) = run(&["schema", "nope"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("'nope'") && err.contains("run, profile, compare, check, app"), "{err}");
+    assert!(err.contains("'nope'") && err.contains("run, profile, compare, check, suite, app"), "{err}");
 }
 
 #[test]

@@ -200,3 +200,70 @@ fn check_never_passes_a_25_percent_drop_with_3_rounds() {
     assert_eq!(j["inconclusive_workloads"], 1);
     assert!(md.contains("inconclusive: need more rounds (CI 0.452–1.244"), "{md}");
 }
+
+/// `check --json` saves a result that `report` renders again: the console table, the
+/// markdown and the HTML page each give the regression of the slowed workload; a check
+/// result given to `check` itself is refused (exit 2).
+#[test]
+fn report_renders_a_saved_check_result_and_check_refuses_one() {
+    let tag = Tag::new();
+    let dir = tempfile::tempdir().unwrap();
+    let base = repo().join("tests/fixtures/run.json");
+    let cur = edited(dir.path(), "cur.json", |r| {
+        let w = &mut r["suites"][0]["workloads"][0];
+        assert_eq!(w["name"], "small-json");
+        let rps = w["results"]["throughput"]["requests_per_sec"].as_f64().unwrap();
+        w["results"]["throughput"]["requests_per_sec"] = serde_json::json!(rps * 0.8);
+    });
+    let json = dir.path().join("check.json");
+    let made = tag
+        .command()
+        .args(["check", "--baseline"])
+        .arg(&base)
+        .arg("--current")
+        .arg(&cur)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made).1);
+
+    let table = tag.command().arg("report").arg(&json).output().unwrap();
+    let (out, err) = text(&table);
+    assert_eq!(table.status.code(), Some(0), "{err}");
+    assert!(out.starts_with("❌ Performance regression in 1 workload"), "{out}");
+    let row = out.lines().find(|l| l.contains("small-json")).unwrap_or_else(|| panic!("{out}"));
+    assert!(row.starts_with("REGRESSION") && row.contains("-20.0%"), "{out}");
+    let passed = out.lines().filter(|l| l.starts_with("pass ")).count();
+    assert_eq!(passed, 2, "large-json and path-params pass: {out}");
+
+    let (md, html) = (dir.path().join("c.md"), dir.path().join("c.html"));
+    let files = tag
+        .command()
+        .arg("report")
+        .arg(&json)
+        .arg("--markdown")
+        .arg(&md)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert_eq!(files.status.code(), Some(0), "{}", text(&files).1);
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(md.starts_with("## ❌ Performance regression in 1 workload"), "{md}");
+    assert!(md.contains("| ❌ | small-json | fastapi |"), "{md}");
+    assert!(md.contains("| ✅ | large-json | fastapi |"), "{md}");
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<tr><td>❌</td><td>small-json</td><td>fastapi</td>"), "{html}");
+    for forbidden in ["http://", "https://", "<script", "<link", "url("] {
+        assert!(!html.contains(forbidden), "not self-contained: {forbidden}");
+    }
+
+    let again =
+        tag.command().args(["check", "--baseline"]).arg(&base).arg("--current").arg(&json).output().unwrap();
+    let (out, err) = text(&again);
+    assert_eq!(again.status.code(), Some(2), "{out}{err}");
+    assert!(err.contains("check.json is a check result"), "{err}");
+    tag.assert_no_leftovers();
+}

@@ -89,6 +89,13 @@ pub fn read_field(dir: &Path, document: &Path) -> Result<FieldResults, FieldErro
                 expected: "compare",
             })
         }
+        AnyResult::Check(_) => {
+            return Err(FieldError::WrongMode {
+                path: compare_path,
+                found: "check".into(),
+                expected: "compare",
+            })
+        }
     };
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|source| FieldError::List { dir: dir.into(), source })?
@@ -110,6 +117,9 @@ pub fn read_field(dir: &Path, document: &Path) -> Result<FieldResults, FieldErro
             }
             AnyResult::Compare(_) => {
                 return Err(FieldError::WrongMode { path, found: "compare".into(), expected: "profile" })
+            }
+            AnyResult::Check(_) => {
+                return Err(FieldError::WrongMode { path, found: "check".into(), expected: "profile" })
             }
         }
     }

@@ -121,3 +121,62 @@ fn report_html_renders_in_chromium() {
         assert!(dom.contains("<rect class=\"bar\""), "{stem}: bars in the DOM");
     }
 }
+
+/// A check result made by the check code on the run fixture (small-json 20 % slower,
+/// large-json 7 % slower, path-params unchanged), saved as `check --json` saves it, read
+/// back by `read_any` and rendered again: every workload keeps its verdict in the markdown,
+/// and the HTML page is self-contained.
+#[test]
+fn report_renders_a_saved_check_result_again() {
+    use crate::check::check_rounds;
+    use crate::report::MarkdownReport;
+    let base = fixtures::run();
+    let mut cur = base.clone();
+    for w in cur.suites.iter_mut().flat_map(|s| s.workloads.iter_mut()) {
+        let f = match w.name.as_str() {
+            "small-json" => 0.8,
+            "large-json" => 0.93,
+            _ => 1.0,
+        };
+        if let Some(m) = w.results.as_mut() {
+            m.throughput.requests_per_sec *= f;
+        }
+    }
+    let o = fixtures::check_options();
+    let check = check_rounds(
+        &[(AnyResult::Run(base), "base.json".into())],
+        &[(AnyResult::Run(cur), "head.json".into())],
+        &o,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("check.json");
+    crate::schema::write_atomic(&path, &check, true).unwrap();
+    let any = read_any(&path).unwrap();
+    assert_eq!(any, AnyResult::Check(check));
+
+    let md = MarkdownReport.render(&any);
+    assert!(
+        md.starts_with("## ❌ Performance regression in 1 workload (3 checked: 1 warning, 0 inconclusive)"),
+        "{md}"
+    );
+    assert!(md.contains("| ❌ | small-json | fastapi | "), "{md}");
+    assert!(md.contains("| ⚠️ | large-json | fastapi | "), "{md}");
+    assert!(md.contains("| ✅ | path-params | fastapi | "), "{md}");
+
+    let html = HtmlReport.render(&any);
+    assert_well_formed(&html, &["small-json", "large-json", "path-params", "base.json", "head.json"], 0);
+    assert!(html.contains("<tr><td>❌</td><td>small-json</td><td>fastapi</td>"), "{html}");
+    assert!(html.contains("<tr><td>⚠️</td><td>large-json</td><td>fastapi</td>"), "{html}");
+    assert!(html.contains("<tr><td>✅</td><td>path-params</td><td>fastapi</td>"), "{html}");
+
+    let table = crate::report::check_table(match &any {
+        AnyResult::Check(c) => c,
+        _ => unreachable!(),
+    });
+    let row =
+        |name: &str| table.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}: {table}"));
+    assert!(row("small-json").starts_with("REGRESSION") && row("small-json").contains("-20.0%"), "{table}");
+    assert!(row("large-json").starts_with("warning") && row("large-json").contains("-7.0%"), "{table}");
+    assert!(row("path-params").starts_with("pass"), "{table}");
+}
