@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
@@ -27,11 +27,13 @@ pub struct WorkloadOutcome {
     pub results: Option<Measurement>,
     /// The latency histogram (µs) of the measured window, for merging across rounds.
     pub latency: Option<Histogram<u64>>,
+    /// When the measured window began and how long it lasted (the timeline's span).
+    pub window: Option<(Instant, Duration)>,
 }
 
 impl WorkloadOutcome {
     fn new(status: WorkloadStatus, reason: Option<String>, verified: bool) -> Self {
-        WorkloadOutcome { status, reason, verified, results: None, latency: None }
+        WorkloadOutcome { status, reason, verified, results: None, latency: None, window: None }
     }
 
     /// Write this outcome into the workload's result slot.
@@ -246,6 +248,7 @@ pub fn measure_load(
         verified,
         results: Some(measurement),
         latency: Some(report.latency),
+        window: Some((report.started, report.elapsed)),
     }
 }
 
