@@ -39,7 +39,7 @@ mod tests;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use error::LoadError;
 pub use worker::generator_cpus;
@@ -157,6 +157,8 @@ pub struct TimelineSecond {
 /// The result of [`run`].
 #[derive(Debug, Clone)]
 pub struct LoadReport {
+    /// When the measured window began (the timeline's second 0).
+    pub started: Instant,
     /// Actual measured window.
     pub elapsed: Duration,
     pub total_requests: u64,

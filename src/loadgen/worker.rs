@@ -256,6 +256,7 @@ fn report(plan: &LoadPlan, threads: usize, measure_start: Instant, results: Vec<
     let secs = elapsed.as_secs_f64();
     let cpu_percent = cpu.filter(|_| secs > 0.0).map(|c| c.as_secs_f64() / (secs * threads as f64) * 100.0);
     LoadReport {
+        started: measure_start,
         elapsed,
         total_requests: total,
         successful_requests: all.successful,

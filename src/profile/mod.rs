@@ -8,6 +8,7 @@ mod alloc;
 mod baseline;
 mod flame;
 mod heaptrack;
+mod load;
 mod node;
 mod none;
 mod perf;
@@ -20,6 +21,7 @@ mod xctrace;
 
 pub use baseline::compare_with_baseline;
 pub use flame::{fold_lines, write_flamegraph};
+pub use load::LoadTimeline;
 pub use node::{NodeProfiler, NodeSampler};
 pub use none::NoProfiler;
 pub use perf::PerfProfiler;
@@ -57,7 +59,8 @@ pub enum ProfileError {
 ///
 /// The runner calls, per workload: `reset_counters` right before the measurement window,
 /// `read_counters` right after it, then `start_sampling` / `stop_sampling` around the
-/// profiling window. A hook that fails leaves its figures `null` with a note; the
+/// profiling window, with `profiled_load` (the window's requests per second) just before
+/// `stop_sampling`. A hook that fails leaves its figures `null` with a note; the
 /// measurement still stands.
 pub trait Profiler {
     /// Name and version, e.g. `perf 6.1`, recorded in the result.
@@ -83,6 +86,10 @@ pub trait Profiler {
     ) -> Result<(), String> {
         Ok(())
     }
+
+    /// The load of the profiling window, given right before `stop_sampling`, so that a
+    /// sampler that covered only part of the window divides by that part's requests.
+    fn profiled_load(&mut self, _load: &LoadTimeline) {}
 
     /// Detach the sampler; fill stack-derived figures into `into`; return the folded stacks
     /// (`frame;frame;frame count` lines) and the raw profile's path, if any.

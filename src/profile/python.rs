@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{ProcessTarget, ProfileError, Profiler};
+use super::{LoadTimeline, ProcessTarget, ProfileError, Profiler};
 use crate::schema::{Profiling, PythonMetrics};
 use sampler::{ExtraWindows, Sampler};
 use stacks::Recording;
@@ -34,6 +34,8 @@ pub struct PythonProfiler {
     window_secs: f64,
     main: Option<Sampler>,
     extra: Option<ExtraWindows>,
+    /// The profiling window's load, to count the requests of each sampler's own window.
+    load: Option<LoadTimeline>,
 }
 
 fn shell_quote(p: &Path) -> String {
@@ -83,6 +85,7 @@ impl PythonProfiler {
             window_secs: 0.0,
             main: None,
             extra: None,
+            load: None,
         })
     }
 
@@ -173,6 +176,10 @@ impl Profiler for PythonProfiler {
         Ok(())
     }
 
+    fn profiled_load(&mut self, load: &LoadTimeline) {
+        self.load = Some(load.clone());
+    }
+
     fn stop_sampling(
         &mut self,
         target: &ProcessTarget,
@@ -181,29 +188,36 @@ impl Profiler for PythonProfiler {
         let main = self.main.take().map(|mut m| {
             super::interrupt(&mut m.child);
             let secs = m.started.elapsed().as_secs_f64();
-            (std::fs::read_to_string(&m.output), m.output, secs)
+            (std::fs::read_to_string(&m.output), m.output, m.started, secs)
         });
         let extra = self.extra.take().map(sampler::finish_windows).unwrap_or_default();
+        // Requests completed while a sampler ran: from the load's timeline, or (no timeline)
+        // the whole window's rate.
         let rps = into.profiled_requests_per_sec.unwrap_or(0.0);
+        let load = self.load.take();
+        let requests_in = |from: Instant, secs: f64| match &load {
+            Some(l) => l.requests_between(from, from + Duration::from_secs_f64(secs.max(0.0))),
+            None => rps * secs,
+        };
         let mut python = into.python.take().unwrap_or_default();
         let mut result = None;
         match main {
-            Some((Ok(raw), path, secs)) if Recording::parse(&raw).samples() > 0 => {
+            Some((Ok(raw), path, started, secs)) if Recording::parse(&raw).samples() > 0 => {
                 let files = modules::app_files(target.pid);
                 figures::main_figures(
                     &Recording::parse(&raw),
                     secs,
-                    rps,
+                    requests_in(started, secs),
                     &files,
                     &mut python,
                     &mut into.notes,
                 );
                 result = Some((raw, Some(path)));
             }
-            Some((Ok(_), _, _)) => {
+            Some((Ok(_), _, _, _)) => {
                 into.notes.push("py-spy: no samples were recorded in the profiling window".into())
             }
-            Some((Err(e), path, _)) => {
+            Some((Err(e), path, _, _)) => {
                 into.notes.push(format!("py-spy wrote no output to {}: {e}", path.display()))
             }
             None => {}
@@ -216,7 +230,8 @@ impl Profiler for PythonProfiler {
         let mut pids = vec![target.pid];
         pids.extend(target.listeners.iter().filter(|p| **p != target.pid));
         let ext = modules::extensions(&native, &pids);
-        figures::gil_and_ffi_figures(&extra, &ext, rps, &mut python, &mut into.notes);
+        let native_requests = extra.native.as_ref().map_or(0.0, |n| requests_in(n.started, n.secs));
+        figures::gil_and_ffi_figures(&extra, &ext, native_requests, &mut python, &mut into.notes);
         into.python = Some(python);
         result
     }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use super::alloc::allocations_per_request;
 use super::heaptrack::{heaptrack_version, HeaptrackPass};
 use super::{
-    compare_with_baseline, profiler_for, write_flamegraph, NodeSampler, ProcessTarget, ProfileError,
-    ProfilerKind,
+    compare_with_baseline, profiler_for, write_flamegraph, LoadTimeline, NodeSampler, ProcessTarget,
+    ProfileError, ProfilerKind,
 };
 use crate::app::{App, Build};
 use crate::run::{
@@ -132,6 +132,7 @@ pub fn execute(
             verified: false,
             results: None,
             latency: None,
+            window: None,
         };
         'one: {
             if let Err(r) = ensure_running(&mut session, &w.name) {
@@ -202,6 +203,9 @@ pub fn execute(
                     let window = measure_load(&mut session, &label, check, &profiled, progress, stop);
                     profiling.profiled_requests_per_sec =
                         window.results.as_ref().map(|m| m.throughput.requests_per_sec);
+                    if let Some(load) = LoadTimeline::of(&window) {
+                        profiler.profiled_load(&load);
+                    }
                     if let Some((folded, raw)) = profiler.stop_sampling(p, &mut profiling) {
                         let folded_path = plan.out_dir.join(format!("{}.folded", file_stem(&w.name)));
                         if std::fs::write(&folded_path, &folded).is_ok() {

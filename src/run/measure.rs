@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
@@ -27,11 +27,13 @@ pub struct WorkloadOutcome {
     pub results: Option<Measurement>,
     /// The latency histogram (µs) of the measured window, for merging across rounds.
     pub latency: Option<Histogram<u64>>,
+    /// When the measured window began and how long it lasted (the timeline's span).
+    pub window: Option<(Instant, Duration)>,
 }
 
 impl WorkloadOutcome {
     fn new(status: WorkloadStatus, reason: Option<String>, verified: bool) -> Self {
-        WorkloadOutcome { status, reason, verified, results: None, latency: None }
+        WorkloadOutcome { status, reason, verified, results: None, latency: None, window: None }
     }
 
     /// Write this outcome into the workload's result slot.
@@ -246,6 +248,7 @@ pub fn measure_load(
         verified,
         results: Some(measurement),
         latency: Some(report.latency),
+        window: Some((report.started, report.elapsed)),
     }
 }
 
@@ -268,10 +271,54 @@ fn spawn_watcher(
     })
 }
 
-/// True while `pid` exists and is not a zombie.
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(text) => crate::monitor::parse_stat(&text, 4096).is_some_and(|p| !p.zombie),
-        Err(_) => false,
+/// True while `pid` exists and has not exited, on every unix: `kill(pid, 0)`, after a
+/// `waitid` that does not reap, so that an exited child of ours (a zombie until its `Child`
+/// is waited for) counts as gone.
+pub(crate) fn alive(pid: i32) -> bool {
+    // SAFETY: a zeroed siginfo_t is valid; WNOWAIT leaves the child's status to be reaped by
+    // its owner; kill with signal 0 only checks that the process exists.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+        if libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) == 0 && info.si_pid() == pid {
+            return false;
+        }
+        libc::kill(pid, 0) == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Poll `cond` until it holds (no timing is asserted: the deadline only ends a hang).
+    fn eventually(cond: impl Fn() -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if cond() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    #[test]
+    fn an_exited_child_is_gone_before_it_is_reaped() {
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id() as i32;
+        assert!(alive(pid));
+        child.kill().unwrap();
+        // A zombie until waited for: kill(pid, 0) alone would still say alive.
+        assert!(eventually(|| !alive(pid)));
+        // alive() did not reap it: its owner still gets the status.
+        assert!(child.wait().is_ok_and(|s| !s.success()));
+        assert!(!alive(pid));
+    }
+
+    #[test]
+    fn a_process_that_is_not_our_child_is_alive() {
+        assert!(alive(1));
+        assert!(alive(std::process::id() as i32));
     }
 }

@@ -48,6 +48,15 @@ pub struct PythonMetrics {
     pub serialization_time_ms: Option<f64>,
     pub gc_collections: Option<u64>,
     pub gc_time_ms: Option<f64>,
+    /// All py-spy samples of the profiling window per request, ms: the Python threads' CPU
+    /// time per request as sampled, of which `handler_time_ms` and `serialization_time_ms`
+    /// are parts.
+    #[serde(default)]
+    pub sampled_cpu_ms: Option<f64>,
+    /// Share of the `--gil` window's ticks at which a thread held the GIL, percent (summed
+    /// over the server's processes when there are several).
+    #[serde(default)]
+    pub gil_held_percent: Option<f64>,
 }
 
 /// Node.js: V8 heap, event loop, GC.

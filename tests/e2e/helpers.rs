@@ -81,7 +81,8 @@ pub fn profile_baseline(framework: &str, profiler: &str, dir: &Path) -> serde_js
     profile_baseline_with(framework, profiler, &[], &[], dir)
 }
 
-/// `profile_baseline` with more arguments and environment for the harness.
+/// `profile_baseline` with more arguments and environment for the harness (a
+/// `--profile-duration` among `args` replaces the default of 2 s).
 pub fn profile_baseline_with(
     framework: &str,
     profiler: &str,
@@ -91,12 +92,16 @@ pub fn profile_baseline_with(
 ) -> serde_json::Value {
     let tag = Tag::new();
     let (out, flames) = (dir.join("p.json"), dir.join("flames"));
+    let window: &[&str] =
+        if args.contains(&"--profile-duration") { &[] } else { &["--profile-duration", "2"] };
     let output = tag
         .command()
         .envs(env.iter().copied())
         .args(["profile", "--framework", framework, "--suite", "baseline", "--profiler", profiler])
         .args(args)
-        .args(["--duration", "1", "--warmup", "0", "--profile-duration", "2", "--flamegraph-dir"])
+        .args(["--duration", "1", "--warmup", "0"])
+        .args(window)
+        .arg("--flamegraph-dir")
         .arg(&flames)
         .arg("--output")
         .arg(&out)

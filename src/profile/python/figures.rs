@@ -14,50 +14,67 @@ fn null(what: &str, why: &str) -> String {
     format!("python: {what} is null: {why}")
 }
 
-/// handler_time_ms and serialization_time_ms from the whole-window recording `rec` of `secs`
-/// seconds at `rps` requests per second; `app_files` as `modules::app_files`.
+/// sampled_cpu_ms, handler_time_ms and serialization_time_ms from the whole-window recording
+/// `rec` of `secs` seconds, during which `requests` requests completed; `app_files` as
+/// `modules::app_files`.
 pub fn main_figures(
     rec: &Recording,
     secs: f64,
-    rps: f64,
+    requests: f64,
     app_files: &HashSet<String>,
     python: &mut PythonMetrics,
     notes: &mut Vec<String>,
 ) {
-    let requests = rps * secs;
+    python.sampled_cpu_ms = stacks::ms_per_request(rec.samples(), RATE, requests);
+    if python.sampled_cpu_ms.is_none() {
+        notes.push(null(
+            "sampled_cpu_ms, handler_time_ms and serialization_time_ms",
+            "no requests completed in the sampler's window",
+        ));
+        return;
+    }
     if app_files.is_empty() {
         notes.push(null("handler_time_ms", "the app's Python files were not found"));
     } else {
-        let n = rec.samples_where(|f| stacks::is_app_frame(f, app_files));
+        let n = rec.samples_where(|f| stacks::is_handler_frame(f, app_files));
         python.handler_time_ms = stacks::ms_per_request(n, RATE, requests);
     }
     let n = rec.samples_where(stacks::is_serializer_frame);
     python.serialization_time_ms = stacks::ms_per_request(n, RATE, requests);
     notes.push(format!(
-        "python: handler_time_ms and serialization_time_ms are sampled CPU time per request \
-         ({} samples at {RATE} Hz over {secs:.1} s); C serializers count in the Python frame that calls them",
+        "python: sampled_cpu_ms, handler_time_ms and serialization_time_ms are sampled CPU time per request \
+         ({} samples at {RATE} Hz over {secs:.1} s, {requests:.0} requests completed in that span of the load's \
+         timeline); handler frames are the app's own functions (not its module's top level), C serializers \
+         count in the Python frame that calls them",
         rec.samples()
     ));
 }
 
 /// The GIL and FFI figures from the short windows; `ext` says which extension modules wait
-/// on condition variables of their own (`modules::extensions` on the native recording).
+/// on condition variables of their own (`modules::extensions` on the native recording);
+/// `native_requests` completed during the `--native` window (which slows the server, so the
+/// whole window's rate would overstate them).
 pub fn gil_and_ffi_figures(
     extra: &Extra,
     ext: &Extensions,
-    rps: f64,
+    native_requests: f64,
     python: &mut PythonMetrics,
     notes: &mut Vec<String>,
 ) {
     let (Some(gil), Some(native)) = (&extra.gil, &extra.native) else {
         notes.push(null(
-            "gil_contention_percent, gil_wait_time_ms, ffi_overhead_ms, ffi_gil_wait_ms, ffi_conversion_ms \
+            "gil_held_percent, gil_contention_percent, gil_wait_time_ms, ffi_overhead_ms, ffi_gil_wait_ms, ffi_conversion_ms \
              and ffi_call_ms",
             "the --gil and --native windows did not both complete",
         ));
         return;
     };
     let (g, n) = (Recording::parse(&gil.raw), Recording::parse(&native.raw));
+    if gil.secs > 0.0 {
+        python.gil_held_percent = Some(100.0 * g.samples() as f64 / (RATE * gil.secs));
+    } else {
+        notes.push(null("gil_held_percent", "the --gil window lasted no time"));
+    }
     let free = &ext.condvar_free;
     if !ext.own_condvars.is_empty() || !ext.unknown.is_empty() {
         notes.push(format!(
@@ -87,7 +104,7 @@ pub fn gil_and_ffi_figures(
             notes.push(null("gil_contention_percent and gil_wait_time_ms", "no GIL samples were recorded"))
         }
     }
-    let requests = rps * native.secs;
+    let requests = native_requests;
     let ffi = ffi_samples(&n, free);
     let per_request = |samples| stacks::ms_per_request(samples, RATE, requests);
     python.ffi_overhead_ms = per_request(ffi.total());
@@ -126,7 +143,9 @@ mod tests {
     use super::*;
 
     fn extra(gil: &str, native: &str) -> Extra {
-        let rec = |raw: &str| Some(Recorded { raw: raw.to_string(), secs: 1.0 });
+        let rec = |raw: &str| {
+            Some(Recorded { raw: raw.to_string(), started: std::time::Instant::now(), secs: 1.0 })
+        };
         Extra { gil: rec(gil), native: rec(native), errors: Vec::new() }
     }
 
@@ -151,7 +170,30 @@ mod tests {
         );
         // W = 5, H = 100·50/100 = 50: 100·5/55.
         assert!((py.gil_contention_percent.unwrap() - 9.090_909).abs() < 1e-5);
+        // 50 GIL samples in 1 s at 100 Hz: held at half the ticks.
+        assert_eq!(py.gil_held_percent, Some(50.0));
         assert!(notes.iter().any(|n| n.contains("ffi_overhead_ms is an upper bound")), "{notes:?}");
+    }
+
+    #[test]
+    fn main_figures_are_shares_of_the_sampled_cpu_time_per_request() {
+        let rec = Recording::parse(
+            "<module> (server.py:1);run (uvicorn/server.py:1);handler (server.py:20) 30\n\
+             <module> (server.py:1);run (uvicorn/server.py:1);render (starlette/responses.py:180) 10\n\
+             <module> (server.py:1);run (uvicorn/server.py:1) 60\n",
+        );
+        let app: HashSet<String> = ["server.py".to_string()].into();
+        let (mut py, mut notes) = (PythonMetrics::default(), Vec::new());
+        // 100 samples at 100 Hz = 1000 ms over 500 requests.
+        main_figures(&rec, 1.0, 500.0, &app, &mut py, &mut notes);
+        assert_eq!(
+            (py.sampled_cpu_ms, py.handler_time_ms, py.serialization_time_ms),
+            (Some(2.0), Some(0.6), Some(0.2))
+        );
+        let (mut py, mut notes) = (PythonMetrics::default(), Vec::new());
+        main_figures(&rec, 1.0, 0.0, &app, &mut py, &mut notes);
+        assert_eq!(py, PythonMetrics::default());
+        assert!(notes.iter().any(|n| n.contains("handler_time_ms") && n.contains("no requests completed")));
     }
 
     #[test]

@@ -20,9 +20,10 @@ pub struct Sampler {
     pub started: Instant,
 }
 
-/// A finished recording: its text and how long it sampled.
+/// A finished recording: its text, when it started and how long it sampled.
 pub struct Recorded {
     pub raw: String,
+    pub started: Instant,
     pub secs: f64,
 }
 
@@ -76,7 +77,7 @@ fn run_window(child: Result<Child, String>, output: &Path, stop: &AtomicBool) ->
     }
     let raw =
         std::fs::read_to_string(output).map_err(|e| format!("no output in {}: {e}", output.display()))?;
-    Ok(Recorded { raw, secs })
+    Ok(Recorded { raw, started, secs })
 }
 
 /// Start the `--gil` window of `secs` seconds now and the `--native` one after it, on a

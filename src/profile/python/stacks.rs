@@ -130,6 +130,13 @@ pub fn is_app_frame(frame: &str, app_files: &HashSet<String>) -> bool {
     python_file(frame).is_some_and(|f| app_files.contains(f))
 }
 
+/// A frame of the app's request handling: an app frame other than its module's top level.
+/// `<module> (app.py:230)` is the root of every stack of a server whose app file starts it
+/// (spikard-python's main thread runs the Rust server under it), not a handler.
+pub fn is_handler_frame(frame: &str, app_files: &HashSet<String>) -> bool {
+    is_app_frame(frame, app_files) && split_frame(frame).0 != "<module>"
+}
+
 /// A serializer frame: json, orjson, msgspec, pydantic `dump_json`/`model_dump`, FastAPI
 /// `jsonable_encoder`/`serialize_response`, and a response class's `render` (which calls a C
 /// serializer that a Python-only recording does not show).
@@ -203,11 +210,23 @@ mod tests {
              run (uvicorn/server.py:1);parse (httptools/parser.py:1) 40\n",
         );
         let app: HashSet<String> = ["server.py".to_string()].into();
-        let handler = main.samples_where(|f| is_app_frame(f, &app));
+        let handler = main.samples_where(|f| is_handler_frame(f, &app));
         let ser = main.samples_where(is_serializer_frame);
         assert_eq!((handler, ser), (30, 30));
         // 30 samples at 100 Hz = 300 ms over 1000 requests = 0.3 ms per request.
         assert!((ms_per_request(handler, 100.0, 1000.0).unwrap() - 0.3).abs() < 1e-12);
         assert!(ms_per_request(1, 100.0, 0.0).is_none());
+    }
+
+    #[test]
+    fn the_app_modules_top_level_is_not_a_handler() {
+        // spikard-python: the main thread runs the Rust server under app.py's module frame.
+        let main = Recording::parse(
+            "<module> (app.py:230);run (spikard/app.py:654);run (spikard/service.py:212) 7\n\
+             <module> (app.py:230);run (spikard/app.py:654);plaintext (app.py:44) 2\n",
+        );
+        let app: HashSet<String> = ["app.py".to_string()].into();
+        assert_eq!(main.samples_where(|f| is_app_frame(f, &app)), 9);
+        assert_eq!(main.samples_where(|f| is_handler_frame(f, &app)), 2);
     }
 }
