@@ -45,6 +45,8 @@ fn python_profile() -> RunResult {
             gil_wait_time_ms: Some([40.0, 118.0, 25.0][i]),
             gc_collections: if i == 1 { None } else { Some([14, 0, 9][i]) },
             gc_time_ms: if i == 1 { None } else { Some([3.5, 0.0, 1.2][i]) },
+            sampled_cpu_ms: Some([0.103, 0.190, 0.081][i]),
+            gil_held_percent: Some([83.5, 88.0, 79.0][i]),
         });
         if i == 1 {
             p.notes.push(
