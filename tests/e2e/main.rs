@@ -7,6 +7,7 @@ mod check;
 mod ci_script;
 mod compare;
 mod compare_verdicts;
+mod docs;
 mod failures;
 mod helpers;
 mod history;
