@@ -119,6 +119,10 @@ impl Profiler for NodeProfiler {
     }
 
     fn server_env(&mut self, work_dir: &Path) -> Result<Vec<(String, String)>, ProfileError> {
+        // The server runs in its app folder: a relative --flamegraph-dir would not find the
+        // preload from there.
+        let work_dir = &std::fs::canonicalize(work_dir)
+            .map_err(|e| ProfileError::Setup(format!("cannot resolve {}: {e}", work_dir.display())))?;
         self.ctl = work_dir.join("node-ctl");
         let _ = std::fs::remove_dir_all(&self.ctl);
         let preload = self.ctl.join("preload.js");
@@ -299,5 +303,30 @@ mod tests {
             "--max-old-space-size=512 --require \"/out dir/node-ctl/preload.js\""
         );
         assert_eq!(node_options(Some(""), Path::new("/a\"b")), "--require \"/a\\\"b\"");
+    }
+
+    #[test]
+    fn a_relative_work_dir_gives_absolute_paths_to_the_server() {
+        let mut p = NodeProfiler {
+            version: "v20".into(),
+            node: PathBuf::from("node"),
+            sampler: NodeSampler::CpuProf,
+            why: None,
+            logs: PathBuf::new(),
+            window: 0,
+            ctl: PathBuf::new(),
+            seq: 0,
+            counted: Vec::new(),
+            sampled: Vec::new(),
+            notes: Vec::new(),
+        };
+        let rel = PathBuf::from("target").join(format!("node-env-test-{}", std::process::id()));
+        std::fs::create_dir_all(&rel).unwrap();
+        let env = p.server_env(&rel).unwrap();
+        std::fs::remove_dir_all(&rel).unwrap();
+        let dir = &env.iter().find(|(k, _)| k == "BH_NODE_PROFILE_DIR").unwrap().1;
+        assert!(Path::new(dir).is_absolute(), "{dir}");
+        let options = &env.iter().find(|(k, _)| k == "NODE_OPTIONS").unwrap().1;
+        assert!(options.contains(&format!("--require \"{dir}/preload.js\"")), "{options}");
     }
 }

@@ -8,6 +8,7 @@ mod ci_script;
 mod compare;
 mod compare_verdicts;
 mod conveniences;
+mod docs;
 mod failures;
 mod field;
 mod helpers;
