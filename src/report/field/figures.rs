@@ -61,6 +61,8 @@ fn u(v: Option<u64>) -> Option<f64> {
 pub(super) fn figures(lang: Lang) -> Vec<Figure> {
     match lang {
         Lang::Python => vec![
+            f("python.sampled_cpu_ms", "sampled CPU ms/req", |p| p.python.as_ref()?.sampled_cpu_ms),
+            f("python.gil_held_percent", "GIL held %", |p| p.python.as_ref()?.gil_held_percent),
             f("python.handler_time_ms", "handler ms/req", |p| p.python.as_ref()?.handler_time_ms),
             f("python.serialization_time_ms", "serialization ms/req", |p| {
                 p.python.as_ref()?.serialization_time_ms
@@ -193,6 +195,20 @@ impl<'a> ProfileView<'a> {
 
     fn python(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some((cpu, n)) = self.median("python.sampled_cpu_ms") {
+            let held = self
+                .median("python.gil_held_percent")
+                .map(|(h, _)| {
+                    format!(
+                        "; a thread held the GIL {h:.1} % of the time (median, `python.gil_held_percent`)"
+                    )
+                })
+                .unwrap_or_default();
+            out.push(format!(
+                "py-spy saw {} ms of CPU per request (median over {n} workloads, `python.sampled_cpu_ms`){held}",
+                num(cpu)
+            ));
+        }
         let parts = [
             ("python.handler_time_ms", "in the app's handler", "the app's handler"),
             ("python.serialization_time_ms", "serializing", "serialization"),

@@ -178,6 +178,20 @@ fn field_binding_ratio_comes_from_the_compare_result() {
 }
 
 #[test]
+fn field_sampled_cpu_line_follows_the_figures() {
+    let mut f = field();
+    assert!(field_markdown(&f).contains("py-spy saw 0.103 ms of CPU per request (median over 3 workloads"));
+    assert!(field_markdown(&f).contains("held the GIL 83.5 % of the time"));
+    for p in python_metrics(&mut f) {
+        p.sampled_cpu_ms = p.sampled_cpu_ms.map(|v| v * 2.0);
+        p.gil_held_percent = None;
+    }
+    let md = field_markdown(&f);
+    assert!(md.contains("py-spy saw 0.206 ms of CPU per request"), "{md}");
+    assert!(!md.contains("held the GIL"), "{md}");
+}
+
+#[test]
 fn field_nulls_are_listed_with_their_notes() {
     let mut f = field();
     let md = field_markdown(&f);
