@@ -9,10 +9,13 @@
 //! - anything else: 404.
 //!
 //! Usage: `h2_server [PORT]` (default 8080; 0 picks a free port). Prints `listening on ADDR`
-//! once ready. One thread (a current-thread runtime).
+//! once ready. One thread (a current-thread runtime). The e2e tests include this file and call
+//! [`serve_listener`] on a thread of their own.
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,23 +24,30 @@ use http::{Response, StatusCode};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Requests answered and the most streams in flight on one connection, for `/stats`.
-#[derive(Default)]
-struct Counters {
-    requests: Cell<u64>,
-    max_streams: Cell<u64>,
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub requests: AtomicU64,
+    pub max_streams: AtomicU64,
 }
 
+#[allow(dead_code)] // the e2e tests include this file for `serve_listener` only
 fn main() -> std::io::Result<()> {
     let port: u16 = std::env::args()
         .nth(1)
         .map_or(Ok(8080), |p| p.parse())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid port: {e}")))?;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+    println!("listening on {}", listener.local_addr()?);
+    serve_listener(listener, Arc::new(Counters::default()))
+}
+
+/// Serves h2c on `listener` until an accept fails, on the calling thread.
+pub fn serve_listener(listener: std::net::TcpListener, counters: Arc<Counters>) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async move {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-        println!("listening on {}", listener.local_addr()?);
-        let counters = Rc::new(Counters::default());
+        let listener = TcpListener::from_std(listener)?;
         loop {
             let (stream, _) = listener.accept().await?;
             tokio::task::spawn_local(serve(stream, counters.clone()));
@@ -46,7 +56,7 @@ fn main() -> std::io::Result<()> {
 }
 
 /// Accepts the connection's streams and answers each in its own task.
-async fn serve(stream: TcpStream, counters: Rc<Counters>) {
+async fn serve(stream: TcpStream, counters: Arc<Counters>) {
     let _ = stream.set_nodelay(true);
     let mut builder = h2::server::Builder::new();
     builder.initial_window_size(1 << 20).initial_connection_window_size(1 << 24).max_concurrent_streams(1000);
@@ -54,7 +64,7 @@ async fn serve(stream: TcpStream, counters: Rc<Counters>) {
     let in_flight = Rc::new(Cell::new(0u64));
     while let Some(Ok((request, respond))) = conn.accept().await {
         in_flight.set(in_flight.get() + 1);
-        counters.max_streams.set(counters.max_streams.get().max(in_flight.get()));
+        counters.max_streams.fetch_max(in_flight.get(), Ordering::Relaxed);
         let (counters, in_flight) = (counters.clone(), in_flight.clone());
         tokio::task::spawn_local(async move {
             answer(request, respond, &counters).await;
@@ -88,14 +98,14 @@ async fn answer(
         ("GET", "/stats") => {
             let stats = format!(
                 r#"{{"requests":{},"max_streams":{}}}"#,
-                counters.requests.get(),
-                counters.max_streams.get()
+                counters.requests.load(Ordering::Relaxed),
+                counters.max_streams.load(Ordering::Relaxed)
             );
             (StatusCode::OK, "application/json", Bytes::from(stats))
         }
         _ => (StatusCode::NOT_FOUND, "text/plain", Bytes::from_static(b"not found")),
     };
-    counters.requests.set(counters.requests.get() + 1);
+    counters.requests.fetch_add(1, Ordering::Relaxed);
     let response = Response::builder()
         .status(status)
         .header("content-type", content_type)
