@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use benchmark_harness::loadgen::{self, LoadPlan, Pacing, RequestSpec, ResponseCheck, Target};
+use benchmark_harness::loadgen::{self, LoadPlan, Pacing, Protocol, RequestSpec, ResponseCheck, Target};
 
 fn main() {
     if let Err(e) = real_main() {
@@ -66,6 +66,7 @@ fn real_main() -> Result<(), String> {
         threads,
         cpus,
         check: ResponseCheck::default(),
+        protocol: Protocol::Http1,
     };
     let report =
         loadgen::run(&plan, &Arc::new(AtomicBool::new(false)), &|_| {}).map_err(|e| e.to_string())?;

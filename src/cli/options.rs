@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::Usage;
+use crate::loadgen::Protocol;
 use crate::run::{LoadOptions, MachineLog, PinRequest, Pinning};
 
 /// The form of the result.
@@ -14,6 +15,15 @@ pub enum Format {
     Json,
     JsonPretty,
     Table,
+}
+
+/// The HTTP version the load generator speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    /// HTTP/1.1 keep-alive.
+    Http1,
+    /// HTTP/2 with prior knowledge over cleartext (h2c).
+    Http2,
 }
 
 /// Load and output options (CLI.md "Options shared by run / profile / compare").
@@ -37,6 +47,16 @@ pub struct LoadArgs {
     /// Open loop at a fixed request rate; latency from the intended send time.
     #[arg(long, value_name = "RPS")]
     pub rate: Option<f64>,
+    /// The HTTP version: http1, or http2 (prior knowledge over cleartext, h2c).
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Http1, value_name = "PROTOCOL")]
+    pub protocol: ProtocolArg,
+    /// Shorthand for `--protocol http2`.
+    #[arg(long, conflicts_with = "protocol")]
+    pub http2: bool,
+    /// HTTP/2: concurrent streams per connection (h2load's -m; default 1 as in h2load), so
+    /// --concurrency × --streams requests in flight.
+    #[arg(long, default_value_t = 1, value_name = "M")]
+    pub streams: usize,
     /// Per-request timeout.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub timeout: f64,
@@ -102,6 +122,7 @@ impl LoadArgs {
                 return Err(Usage(format!("invalid --rate {r}; expected requests per second, more than 0")));
             }
         }
+        let protocol = self.protocol()?;
         if self.workers == 0 {
             return Err(Usage("invalid --workers 0; expected 1 or more".into()));
         }
@@ -116,7 +137,27 @@ impl LoadArgs {
             loadgen_cpus: pinning.loadgen.clone(),
             pinning: pinning.info(),
             machine,
+            protocol,
         })
+    }
+
+    /// `--protocol`/`--http2` and `--streams`, validated.
+    pub fn protocol(&self) -> Result<Protocol, Usage> {
+        let http2 = self.http2 || self.protocol == ProtocolArg::Http2;
+        if self.streams == 0 || self.streams > 10_000 {
+            return Err(Usage(format!(
+                "invalid --streams {}; expected 1 to 10000 streams per connection",
+                self.streams
+            )));
+        }
+        match http2 {
+            true => Ok(Protocol::Http2 { streams: self.streams }),
+            false if self.streams != 1 => Err(Usage(format!(
+                "--streams {} needs --http2 (or --protocol http2): http/1.1 sends one request at a time per connection",
+                self.streams
+            ))),
+            false => Ok(Protocol::Http1),
+        }
     }
 
     /// The pinning to apply: the flags (validated), else the default split, else off.

@@ -15,7 +15,7 @@ use super::{analyze, framework_result, precision, Collected, Settings};
 use crate::app::{self, App};
 use crate::loadgen::ResponseCheck;
 use crate::run::{
-    check_for, ensure_running, measure_load, verify_answer, AnswerError, Event, LoadOptions, Progress,
+    check_for, ensure_running, measure_load, verify_answer_over, AnswerError, Event, LoadOptions, Progress,
     RunTarget, Session,
 };
 use crate::schema::{
@@ -98,7 +98,7 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
                 server_cpus: plan.server_cpus.clone(),
                 env: Vec::new(),
             };
-            Session::open(&target, progress, stop).map_err(|e| e.to_string())
+            Session::open_over(&target, plan.load.protocol, progress, stop).map_err(|e| e.to_string())
         });
         let session = match session {
             Ok(s) => {
@@ -132,7 +132,7 @@ pub fn execute(plan: &ComparePlan, progress: &dyn Progress, stop: &Arc<AtomicBoo
                 c.checks[i] = Some(check_for(w, None));
                 continue;
             }
-            match verify_answer(session, w, plan.load.timeout) {
+            match verify_answer_over(session, w, plan.load.timeout, plan.load.protocol) {
                 Ok(body) => c.checks[i] = Some(check_for(w, Some(body))),
                 Err(AnswerError::Invalid(r)) => {
                     progress.event(&Event::Invalid {
@@ -367,7 +367,7 @@ fn assemble(
                 warmup_secs: plan.load.warmup.as_secs_f64(),
                 rate: plan.load.rate,
                 timeout_secs: plan.load.timeout.as_secs_f64(),
-                load_generator: crate::run::load_generator_name(),
+                load_generator: crate::run::load_generator_name(plan.load.protocol),
                 workers: plan.workers,
                 verified: plan.verify,
                 target_url: None,

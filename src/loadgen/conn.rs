@@ -1,9 +1,10 @@
-//! The one load loop: a task per connection that (re)connects, paces, writes
-//! the pre-serialised request and reads the response, recording the outcome.
-//! Pacing comes from [`Schedule`]; the stop condition is the worker's ticker,
-//! which ends the runtime (and so every connection task) when the run is over.
-//! Each task keeps its slot of [`Outstanding`] current, and stops touching it
-//! once the window is over, so that what was in flight or due is recorded then.
+//! The one load loop: a [`Pacer`] per request stream (an HTTP/1.1 connection or one HTTP/2
+//! stream slot) paces, hands each request to the protocol's [`Exchange`] and records the
+//! outcome. Pacing comes from [`Schedule`]; the stop condition is the worker's ticker, which
+//! ends the runtime (and so every task) when the run is over. Each pacer keeps its slot of
+//! [`Outstanding`] current, and stops touching it once the window is over, so that what was
+//! in flight or due is recorded then. The protocol-specific parts (connecting, writing and
+//! reading) live in `http1` and `http2`.
 
 use std::cell::RefCell;
 use std::pin::Pin;
@@ -11,19 +12,14 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
-use super::parse::{Feed, ResponseParser};
 use super::stats::{ErrorKind, Outstanding, ThreadStats};
 use super::worker::Shared;
 
-/// Read buffer per connection; a response head must fit in it.
-const BUF_SIZE: usize = 64 * 1024;
 /// Wait after a failed connect, doubling up to the maximum.
-const MIN_BACKOFF: Duration = Duration::from_millis(10);
-const MAX_BACKOFF: Duration = Duration::from_millis(250);
+pub(crate) const MIN_BACKOFF: Duration = Duration::from_millis(10);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
 /// Intended send times of one connection.
 #[derive(Debug, Clone, Copy)]
@@ -62,89 +58,66 @@ impl Schedule {
 }
 
 /// How one request/response exchange ended.
-enum Outcome {
-    Complete {
-        close: bool,
-    },
+pub(crate) enum Outcome {
+    Complete(Completed),
     Timeout,
-    /// I/O error, EOF mid-response or malformed response; `started` if any
+    /// I/O error, EOF mid-response, malformed response or reset stream; `started` if any
     /// response byte had arrived.
     Failed {
         started: bool,
     },
 }
 
-/// State owned by one connection task, reused for every request.
-struct Conn {
-    shared: Arc<Shared>,
-    stats: Rc<RefCell<ThreadStats>>,
-    /// This connection's index in the stats' `outstanding`.
+/// A complete response, as the protocol read it.
+pub(crate) struct Completed {
+    pub(crate) status: u16,
+    /// Body bytes after transfer decoding.
+    pub(crate) body_len: u64,
+    /// The compared body (when asked to compare) differs from the expected one.
+    pub(crate) mismatch: bool,
+    /// The connection cannot be reused (HTTP/1.1 `Connection: close` or EOF framing).
+    pub(crate) close: bool,
+    /// When the first byte of the response (HTTP/2: its HEADERS) arrived.
+    pub(crate) first_byte: Instant,
+}
+
+/// The protocol-specific part of the load loop: send one request and read its response.
+pub(crate) trait Exchange {
+    /// Sends the request and reads the whole response, comparing its body with the expected
+    /// one when `compare`; gives up when `timer` fires. `now` is updated on every wake-up.
+    async fn exchange(&mut self, compare: bool, timer: Pin<&mut Sleep>, now: &mut Instant) -> Outcome;
+}
+
+/// One request stream's pacing and accounting state, reused across its connections.
+pub(crate) struct Pacer {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) stats: Rc<RefCell<ThreadStats>>,
+    /// This stream's index in the stats' `outstanding`.
     slot: usize,
     schedule: Schedule,
-    buf: Box<[u8]>,
-    start: usize,
-    end: usize,
-    parser: ResponseParser,
-    /// Responses completed by this connection task, for `body_every_n`.
+    /// Responses completed by this stream, for `body_every_n`.
     responses: u64,
-    mismatch: bool,
-    /// Body of a response being compared as JSON (reused).
-    collected: Vec<u8>,
 }
 
-/// Runs one connection until the worker's runtime drops the task; `slot` comes
-/// from [`ThreadStats::add_connection`].
-pub(crate) async fn run_connection(
-    shared: Arc<Shared>,
-    stats: Rc<RefCell<ThreadStats>>,
-    slot: usize,
-    schedule: Schedule,
-) {
-    let head_request = shared.head_request;
-    let mut conn = Conn {
-        shared,
-        stats,
-        slot,
-        schedule,
-        buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
-        start: 0,
-        end: 0,
-        parser: ResponseParser::new(head_request),
-        responses: 0,
-        mismatch: false,
-        collected: Vec::new(),
-    };
-    let timer = tokio::time::sleep(Duration::ZERO);
-    tokio::pin!(timer);
-    let mut backoff = MIN_BACKOFF;
-    loop {
-        let addr = conn.shared.addr;
-        let stream = match tokio::time::timeout(conn.shared.timeout, TcpStream::connect(addr)).await {
-            Ok(Ok(stream)) => stream,
-            _ => {
-                let now = Instant::now();
-                conn.stats.borrow_mut().error(now, ErrorKind::Connect);
-                timer.as_mut().reset((now + backoff).into());
-                timer.as_mut().await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-                continue;
-            }
-        };
-        backoff = MIN_BACKOFF;
-        let _ = stream.set_nodelay(true);
-        if conn.serve(stream, timer.as_mut()).await {
-            // The window is over: leave the outstanding requests to the worker.
-            std::future::pending::<()>().await;
-        }
+impl Pacer {
+    /// A pacer for `slot` (from [`ThreadStats::add_connection`]) following `schedule`.
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        stats: Rc<RefCell<ThreadStats>>,
+        slot: usize,
+        schedule: Schedule,
+    ) -> Self {
+        Pacer { shared, stats, slot, schedule, responses: 0 }
     }
-}
 
-impl Conn {
-    /// Sends requests on `stream` until it has to be replaced (false) or the
+    /// Counts a failed connect attempt at `now` as one failed request.
+    pub(crate) fn connect_failed(&self, now: Instant) {
+        self.stats.borrow_mut().error(now, ErrorKind::Connect);
+    }
+
+    /// Sends requests through `ex` until its connection has to be replaced (false) or the
     /// measured window is over (true).
-    async fn serve(&mut self, mut stream: TcpStream, mut timer: Pin<&mut Sleep>) -> bool {
-        self.start = 0;
-        self.end = 0;
+    pub(crate) async fn serve<E: Exchange>(&mut self, ex: &mut E, mut timer: Pin<&mut Sleep>) -> bool {
         let mut reused = false;
         let mut now = Instant::now();
         loop {
@@ -163,28 +136,35 @@ impl Conn {
                 stats.outstanding[self.slot] = self.outstanding(Some((intended, sent)));
             }
             timer.as_mut().reset((sent + self.shared.timeout).into());
-            let outcome = self.exchange(&mut stream, timer.as_mut(), &mut now).await;
+            let every_n = self.shared.body_every_n;
+            let compare =
+                self.shared.expected_body.is_some() && every_n > 0 && (self.responses + 1) % every_n == 0;
+            let outcome = ex.exchange(compare, timer.as_mut(), &mut now).await;
+            self.responses += 1;
             let mut stats = self.stats.borrow_mut();
             if stats.ended(now) {
                 return true; // still in flight as far as the window is concerned
             }
             let keep = match outcome {
-                Outcome::Complete { close } => {
-                    let kind = match self.parser.status {
+                Outcome::Complete(done) => {
+                    stats.response(now, done.body_len);
+                    let kind = match done.status {
                         500.. => Some(ErrorKind::Status5xx),
                         400..=499 => Some(ErrorKind::Status4xx),
-                        _ if self.body_wrong() => Some(ErrorKind::Mismatch),
+                        _ if self.body_wrong(&done) => Some(ErrorKind::Mismatch),
                         _ => None,
                     };
                     match kind {
                         Some(kind) => stats.error(now, kind),
                         None => {
                             let fixed = matches!(self.schedule, Schedule::Fixed { .. });
+                            let ttfb = done.first_byte.saturating_duration_since(sent);
                             stats.success(now, now - intended, fixed.then(|| now - sent));
+                            stats.first_byte(now, ttfb);
                         }
                     }
                     self.schedule.advance();
-                    !close
+                    !done.close
                 }
                 Outcome::Timeout => {
                     stats.timeout(now, intended, sent, self.shared.timeout);
@@ -207,112 +187,26 @@ impl Conn {
         }
     }
 
-    /// This connection's outstanding requests, given the one on the wire.
+    /// This stream's outstanding requests, given the one on the wire.
     fn outstanding(&self, in_flight: Option<(Instant, Instant)>) -> Outstanding {
         Outstanding { in_flight, unsent: self.schedule.pending(in_flight.is_some()) }
     }
 
     /// True if the completed response's body fails the configured check.
-    fn body_wrong(&self) -> bool {
+    fn body_wrong(&self, done: &Completed) -> bool {
         match &self.shared.expected_body {
-            Some(expected) => self.mismatch || self.parser.body_len != expected.len() as u64,
+            Some(expected) => done.mismatch || done.body_len != expected.len() as u64,
             None => false,
         }
     }
+}
 
-    /// Writes the request and reads one full response; `now` is updated once per read.
-    async fn exchange(
-        &mut self,
-        stream: &mut TcpStream,
-        mut timer: Pin<&mut Sleep>,
-        now: &mut Instant,
-    ) -> Outcome {
-        let shared = &*self.shared;
-        tokio::select! {
-            biased;
-            r = stream.write_all(&shared.request) => if r.is_err() {
-                *now = Instant::now();
-                return Outcome::Failed { started: false };
-            },
-            () = timer.as_mut() => {
-                *now = Instant::now();
-                return Outcome::Timeout;
-            }
-        }
-        self.responses += 1;
-        let every_n = shared.body_every_n;
-        let compare = match &shared.expected_body {
-            Some(expected) if every_n > 0 && self.responses % every_n == 0 => Some(&expected[..]),
-            _ => None,
-        };
-        let as_json = compare.is_some() && shared.expected_json.is_some();
-        self.mismatch = false;
-        self.collected.clear();
-        self.parser.start();
-        let mut started = self.end > self.start;
-        loop {
-            if self.start < self.end {
-                let mismatch = &mut self.mismatch;
-                let collected = &mut self.collected;
-                let mut sink = |offset: u64, bytes: &[u8]| {
-                    if as_json {
-                        collected.extend_from_slice(bytes);
-                    } else if let Some(expected) = compare {
-                        let offset = offset as usize;
-                        if expected.get(offset..offset + bytes.len()) != Some(bytes) {
-                            *mismatch = true;
-                        }
-                    }
-                };
-                match self.parser.feed(&self.buf[self.start..self.end], &mut sink) {
-                    Ok(Feed::Done(n)) => {
-                        self.start += n;
-                        if as_json {
-                            let got = serde_json::from_slice::<serde_json::Value>(&self.collected).ok();
-                            self.mismatch = got.as_ref() != shared.expected_json.as_ref();
-                        }
-                        return Outcome::Complete { close: self.parser.close };
-                    }
-                    Ok(Feed::NeedMore(n)) => self.start += n,
-                    Err(_) => return Outcome::Failed { started: true },
-                }
-            }
-            if self.start == self.end {
-                self.start = 0;
-                self.end = 0;
-            } else if self.end == self.buf.len() {
-                if self.start == 0 {
-                    return Outcome::Failed { started: true }; // head larger than the buffer
-                }
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            let read = tokio::select! {
-                biased;
-                r = stream.read(&mut self.buf[self.end..]) => r,
-                () = timer.as_mut() => {
-                    *now = Instant::now();
-                    return Outcome::Timeout;
-                }
-            };
-            *now = Instant::now();
-            match read {
-                Ok(0) => {
-                    return if self.parser.finish_at_eof() {
-                        Outcome::Complete { close: true }
-                    } else {
-                        Outcome::Failed { started }
-                    };
-                }
-                Ok(n) => {
-                    started = true;
-                    self.end += n;
-                    self.stats.borrow_mut().bytes(*now, n);
-                }
-                Err(_) => return Outcome::Failed { started },
-            }
-        }
+/// True when `body` differs from the expected body, by value for JSON (`expected_json`).
+pub(crate) fn body_differs(shared: &Shared, body: &[u8]) -> bool {
+    match (&shared.expected_json, &shared.expected_body) {
+        (Some(json), _) => serde_json::from_slice::<serde_json::Value>(body).ok().as_ref() != Some(json),
+        (None, Some(expected)) => &expected[..] != body,
+        (None, None) => false,
     }
 }
 

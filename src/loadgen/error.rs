@@ -27,6 +27,12 @@ pub enum LoadError {
     /// The server's answer is not valid HTTP/1.x.
     #[error("bad response: {0}")]
     BadResponse(String),
+    /// `--http2`: the server did not complete an HTTP/2 exchange with prior knowledge.
+    #[error(
+        "{addr} did not answer over HTTP/2 with prior knowledge (h2c): {reason}; check that the server \
+         accepts cleartext HTTP/2 without an upgrade, or run without --http2"
+    )]
+    Http2 { addr: SocketAddr, reason: String },
     /// No complete response within the timeout.
     #[error("no complete response from {addr} within {timeout:?}; raise the timeout or check the server")]
     Timeout { addr: SocketAddr, timeout: Duration },

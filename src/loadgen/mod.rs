@@ -1,12 +1,14 @@
-//! HTTP/1.1 load generator: keep-alive connections driven by one loop that is
-//! parametrised by pacing (closed loop or fixed rate) and a stop condition.
+//! HTTP/1.1 and HTTP/2 load generator: keep-alive connections (HTTP/2: N connections × M
+//! concurrent streams, prior knowledge over cleartext) driven by one loop that is
+//! parametrised by pacing (closed loop or fixed rate) and a stop condition; only the
+//! exchange of one request and its response is protocol-specific.
 //!
-//! Built directly on tokio sockets and `httparse` (no HTTP client library): a few
+//! HTTP/1.1 is built directly on tokio sockets and `httparse`, HTTP/2 on the `h2` crate: a few
 //! OS threads (one per pinned CPU, else [`generator_cpus`] of the usable ones), each
 //! running a current-thread runtime with one task per connection. Results go into thread-local HDR histograms and per-second
 //! counters that are merged when the run ends, so memory does not grow with the
 //! number of requests. This module may call only the standard library, tokio,
-//! httparse, hdrhistogram, libc and nix; it never prints.
+//! httparse, h2, http, bytes, hdrhistogram, libc and nix; it never prints.
 //!
 //! Counting rules:
 //! - a response is counted in the phase in which it *completes*: responses in
@@ -23,10 +25,16 @@
 //!   body check applies only to responses that would otherwise succeed;
 //! - if a reused keep-alive connection turns out to be closed before any byte
 //!   of the response arrived, the request is sent again once on a new
-//!   connection without counting an error (servers may close idle connections).
+//!   connection without counting an error (servers may close idle connections);
+//! - in HTTP/2 each stream slot is paced and accounted like an HTTP/1.1 connection (in
+//!   fixed rate each gets 1/(N × M) of the rate); a reset stream is one read error and the
+//!   connection stays, a failed connection fails its in-flight streams and is replaced.
 
 mod conn;
 mod error;
+mod http1;
+mod http2;
+mod http2_request;
 mod once;
 mod parse;
 mod request;
@@ -87,6 +95,35 @@ pub struct ResponseCheck {
     pub json: bool,
 }
 
+/// The HTTP version spoken to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// HTTP/1.1 keep-alive, one request at a time per connection.
+    #[default]
+    Http1,
+    /// HTTP/2 with prior knowledge over cleartext (h2c), `streams` concurrent streams per
+    /// connection.
+    Http2 { streams: usize },
+}
+
+impl Protocol {
+    /// Concurrent requests per connection.
+    pub fn streams(self) -> usize {
+        match self {
+            Protocol::Http1 => 1,
+            Protocol::Http2 { streams } => streams,
+        }
+    }
+
+    /// The name used in results and messages: `http1` or `http2`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Http1 => "http1",
+            Protocol::Http2 { .. } => "http2",
+        }
+    }
+}
+
 /// A validated description of one load run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadPlan {
@@ -104,6 +141,8 @@ pub struct LoadPlan {
     /// Linux: pin generator threads to these CPUs; threads default to `cpus.len()`.
     pub cpus: Option<Vec<usize>>,
     pub check: ResponseCheck,
+    /// HTTP/1.1, or HTTP/2 with M streams on each of the `connections`.
+    pub protocol: Protocol,
 }
 
 /// The phase that [`run`] reports through its `on_phase` callback.
@@ -189,6 +228,13 @@ pub struct LoadReport {
     pub generator_bound: bool,
     pub threads: usize,
     pub interrupted: bool,
+    /// Microseconds from the actual send time to the first byte of the response (HTTP/2: its
+    /// HEADERS frame), successful responses in the window.
+    pub ttfb: hdrhistogram::Histogram<u64>,
+    /// Complete responses in the window (successful or not) and their body bytes; the rest of
+    /// `bytes_received` is heads and framing.
+    pub responses: u64,
+    pub body_bytes: u64,
 }
 
 /// Runs warm-up (not counted) then the measured window.
@@ -209,4 +255,18 @@ pub fn run(
 /// chunked or until close), for answer verification.
 pub fn send_once(target: &Target, request: &RequestSpec, timeout: Duration) -> Result<Response, LoadError> {
     once::send_once(target, request, timeout)
+}
+
+/// [`send_once`] over `protocol`: with HTTP/2, a server that does not speak h2c gives
+/// [`LoadError::Http2`] (within `timeout`, never a hang).
+pub fn send_once_over(
+    target: &Target,
+    request: &RequestSpec,
+    timeout: Duration,
+    protocol: Protocol,
+) -> Result<Response, LoadError> {
+    match protocol {
+        Protocol::Http1 => once::send_once(target, request, timeout),
+        Protocol::Http2 { .. } => http2_request::send_once(target, request, timeout),
+    }
 }

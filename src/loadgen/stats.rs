@@ -89,6 +89,12 @@ pub(crate) struct ThreadStats {
     pub(crate) uncorrected: Option<Histogram<u64>>,
     pub(crate) timeline: Vec<SecondStats>,
     pub(crate) censored: Censored,
+    /// Complete responses (successful or not) and their body bytes, for the header bytes
+    /// per response.
+    pub(crate) responses: u64,
+    pub(crate) body_bytes: u64,
+    /// Microseconds from the send time to the first response byte, successful responses.
+    pub(crate) ttfb: Histogram<u64>,
     /// One entry per connection of this thread, indexed by its slot.
     pub(crate) outstanding: Vec<Outstanding>,
 }
@@ -105,6 +111,9 @@ impl ThreadStats {
             uncorrected: fixed_rate.then(latency_histogram),
             timeline: Vec::new(),
             censored: Censored::default(),
+            responses: 0,
+            body_bytes: 0,
+            ttfb: latency_histogram(),
             outstanding: Vec::new(),
         }
     }
@@ -136,6 +145,21 @@ impl ThreadStats {
     pub(crate) fn bytes(&mut self, now: Instant, n: usize) {
         if now >= self.start && now < self.end {
             self.bytes += n as u64;
+        }
+    }
+
+    /// A complete response (successful or not) with `body_len` body bytes, at `now`.
+    pub(crate) fn response(&mut self, now: Instant, body_len: u64) {
+        if now >= self.start && now < self.end {
+            self.responses += 1;
+            self.body_bytes += body_len;
+        }
+    }
+
+    /// The time to first byte of a successful response completed at `now`.
+    pub(crate) fn first_byte(&mut self, now: Instant, ttfb: Duration) {
+        if now >= self.start && now < self.end {
+            self.ttfb.saturating_record(micros(ttfb));
         }
     }
 
@@ -221,6 +245,9 @@ impl ThreadStats {
         self.censored.timeouts += other.censored.timeouts;
         self.censored.in_flight += other.censored.in_flight;
         self.censored.unsent += other.censored.unsent;
+        self.responses += other.responses;
+        self.body_bytes += other.body_bytes;
+        let _ = self.ttfb.add(&other.ttfb);
         // Same bounds on both sides, so adding cannot fail; saturate regardless.
         let _ = self.latency.add(&other.latency);
         if let (Some(a), Some(b)) = (self.uncorrected.as_mut(), other.uncorrected.as_ref()) {
@@ -440,6 +467,22 @@ mod tests {
         assert_eq!(record_unsent(&mut h, early, Duration::from_millis(5), start, end), 2);
         assert_eq!((h.min(), h.count_at(1000), h.len()), (1000, 1, 2));
         assert!(h.equivalent(h.max(), 6000), "{}", h.max());
+    }
+
+    #[test]
+    fn responses_body_bytes_and_ttfb_count_in_the_window_and_merge() {
+        let (start, end) = window();
+        let mut a = ThreadStats::new(start, end, false);
+        let mut b = ThreadStats::new(start, end, false);
+        a.response(start, 13);
+        a.response(end, 99); // after the window
+        a.first_byte(start, Duration::from_micros(40));
+        a.first_byte(end, Duration::from_micros(1));
+        b.response(start + Duration::from_secs(1), 7);
+        b.first_byte(start, Duration::from_micros(60));
+        a.merge(&b);
+        assert_eq!((a.responses, a.body_bytes, a.ttfb.len()), (2, 20, 2));
+        assert_eq!((a.ttfb.min(), a.ttfb.max()), (40, 60));
     }
 
     #[test]

@@ -169,6 +169,7 @@ fn plan(addr: SocketAddr) -> LoadPlan {
         threads: Some(2),
         cpus: None,
         check: ResponseCheck::default(),
+        protocol: Protocol::Http1,
     }
 }
 

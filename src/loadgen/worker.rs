@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::conn::{run_connection, Schedule};
+use super::conn::{Pacer, Schedule};
+use super::http2_request::H2Request;
 use super::stats::ThreadStats;
-use super::{request, LoadError, LoadPlan, LoadReport, Pacing, Phase};
+use super::{http1, http2, request, LoadError, LoadPlan, LoadReport, Pacing, Phase, Protocol};
 
 /// How often the ticker (and the caller's thread) look at the `stop` flag.
 const TICK: Duration = Duration::from_millis(20);
@@ -30,6 +31,8 @@ pub(crate) struct Shared {
     pub(crate) body_every_n: u64,
     /// The expected body parsed, when bodies are compared as JSON by value.
     pub(crate) expected_json: Option<serde_json::Value>,
+    /// HTTP/2 runs: the request template (`request` then only served validation).
+    pub(crate) http2: Option<H2Request>,
     stop: Arc<AtomicBool>,
     /// Set when a worker thread failed to start, so the others end early.
     abort: AtomicBool,
@@ -53,8 +56,19 @@ pub(crate) fn run(
     let request = request::serialize(&plan.target, &plan.request)?;
     let threads = thread_count(plan)?;
     let addr = plan.target.addr;
-    std::net::TcpStream::connect_timeout(&addr, plan.timeout)
-        .map_err(|source| LoadError::Connect { addr, source })?;
+    let streams = plan.protocol.streams();
+    let http2 = match plan.protocol {
+        Protocol::Http1 => {
+            std::net::TcpStream::connect_timeout(&addr, plan.timeout)
+                .map_err(|source| LoadError::Connect { addr, source })?;
+            None
+        }
+        Protocol::Http2 { .. } => {
+            // One full exchange first: a server that does not speak h2c fails here, clearly.
+            super::http2_request::send_once(&plan.target, &plan.request, plan.timeout)?;
+            Some(H2Request::new(&plan.target, &plan.request)?)
+        }
+    };
 
     let t0 = Instant::now();
     let measure_start = t0 + plan.warmup;
@@ -69,6 +83,7 @@ pub(crate) fn run(
             (Some(body), true) => serde_json::from_slice(body).ok(),
             _ => None,
         },
+        http2,
         stop: stop.clone(),
         abort: AtomicBool::new(false),
         measure_start,
@@ -76,9 +91,14 @@ pub(crate) fn run(
     });
     let mut handles = Vec::with_capacity(threads);
     for index in 0..threads {
-        let schedules: Vec<Schedule> = (index..plan.connections)
+        // Connection `conn` runs stream slots conn × M .. (conn + 1) × M of all N × M.
+        let schedules: Vec<Vec<Schedule>> = (index..plan.connections)
             .step_by(threads)
-            .map(|conn| schedule(plan.pacing, plan.connections, conn, t0))
+            .map(|conn| {
+                (conn * streams..(conn + 1) * streams)
+                    .map(|slot| schedule(plan.pacing, plan.connections * streams, slot, t0))
+                    .collect()
+            })
             .collect();
         let cpu = plan.cpus.as_ref().map(|cpus| cpus[index % cpus.len()]);
         let thread_shared = shared.clone();
@@ -162,6 +182,9 @@ fn thread_count(plan: &LoadPlan) -> Result<usize, LoadError> {
             return invalid("fixed rate must be a positive number of requests per second");
         }
     }
+    if plan.protocol.streams() == 0 {
+        return invalid("streams per connection must be at least 1");
+    }
     if plan.threads == Some(0) {
         return invalid("threads must be at least 1");
     }
@@ -192,7 +215,7 @@ fn schedule(pacing: Pacing, connections: usize, conn: usize, t0: Instant) -> Sch
 
 fn worker(
     shared: &Arc<Shared>,
-    schedules: Vec<Schedule>,
+    schedules: Vec<Vec<Schedule>>,
     cpu: Option<usize>,
 ) -> Result<ThreadResult, LoadError> {
     if let Some(cpu) = cpu {
@@ -205,13 +228,25 @@ fn worker(
     let stats = Rc::new(RefCell::new(ThreadStats::new(
         shared.measure_start,
         shared.deadline,
-        schedules.iter().any(|s| matches!(s, Schedule::Fixed { .. })),
+        schedules.iter().flatten().any(|s| matches!(s, Schedule::Fixed { .. })),
     )));
     let local = tokio::task::LocalSet::new();
     let (cpu, interrupted) = local.block_on(&runtime, async {
-        for schedule in schedules {
-            let slot = stats.borrow_mut().add_connection(schedule.pending(false));
-            tokio::task::spawn_local(run_connection(shared.clone(), stats.clone(), slot, schedule));
+        for streams in schedules {
+            let pacers: Vec<Pacer> = streams
+                .into_iter()
+                .map(|schedule| {
+                    let slot = stats.borrow_mut().add_connection(schedule.pending(false));
+                    Pacer::new(shared.clone(), stats.clone(), slot, schedule)
+                })
+                .collect();
+            if shared.http2.is_some() {
+                tokio::task::spawn_local(http2::run_connection(pacers));
+            } else {
+                for pacer in pacers {
+                    tokio::task::spawn_local(http1::run_connection(pacer));
+                }
+            }
         }
         ticker(shared, &stats).await
     });
@@ -278,6 +313,9 @@ fn report(plan: &LoadPlan, threads: usize, measure_start: Instant, results: Vec<
         generator_bound: cpu_percent.is_some_and(|p| p > BOUND_PERCENT),
         threads,
         interrupted,
+        ttfb: all.ttfb,
+        responses: all.responses,
+        body_bytes: all.body_bytes,
     }
 }
 
@@ -342,6 +380,7 @@ mod tests {
             threads: None,
             cpus: None,
             check: ResponseCheck::default(),
+            protocol: Protocol::Http1,
         }
     }
 
@@ -368,7 +407,8 @@ mod tests {
 
     #[test]
     fn invalid_plans_are_rejected() {
-        let cases: [fn(&mut LoadPlan); 5] = [
+        let cases: [fn(&mut LoadPlan); 6] = [
+            |p| p.protocol = Protocol::Http2 { streams: 0 },
             |p| p.connections = 0,
             |p| p.threads = Some(0),
             |p| p.cpus = Some(vec![]),

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::app::{App, Build};
 use crate::run::{
-    check_for, ensure_running, measure_load, new_result, verify_answer, AnswerError, Event, LoadOptions,
+    check_for, ensure_running, measure_load, new_result, verify_answer_over, AnswerError, Event, LoadOptions,
     Progress, RunPlan, RunTarget, Session, SessionError,
 };
 use crate::schema::{Mode, Profiling, RunResult, WorkloadStatus};
@@ -93,7 +93,7 @@ pub fn execute(
         server_cpus: plan.server_cpus.clone(),
         env,
     };
-    let mut session = Session::open(&target, progress, stop)?;
+    let mut session = Session::open_over(&target, plan.load.protocol, progress, stop)?;
     let run_plan = RunPlan {
         target,
         suites: plan.suites.clone(),
@@ -141,7 +141,7 @@ pub fn execute(
             }
             let mut check = check_for(w, None);
             if plan.verify {
-                match verify_answer(&mut session, w, plan.load.timeout) {
+                match verify_answer_over(&mut session, w, plan.load.timeout, plan.load.protocol) {
                     Ok(body) => check = check_for(w, Some(body)),
                     Err(AnswerError::Invalid(r)) => {
                         progress.event(&Event::Invalid { workload: w.name.clone(), reason: r.clone() });

@@ -76,6 +76,13 @@ pub fn measurement_of(
             censored_timeouts: r.censored_timeouts,
             censored_in_flight: r.censored_in_flight,
             censored_unsent: r.censored_unsent,
+            protocol: None,
+            streams_per_connection: None,
+            ttfb_p50_ms: (!r.ttfb.is_empty()).then(|| ms(r.ttfb.value_at_quantile(0.5) as f64)),
+            ttfb_p99_ms: (!r.ttfb.is_empty()).then(|| ms(r.ttfb.value_at_quantile(0.99) as f64)),
+            header_bytes_per_response: (r.responses > 0).then(|| {
+                round_to(r.bytes_received.saturating_sub(r.body_bytes) as f64 / r.responses as f64, 1)
+            }),
         },
         notes,
         profiling: None,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 
 use super::{measurement_of, Event, LoadOptions, Progress, RunPlan, Session};
-use crate::loadgen::{self, LoadPlan, Pacing, Phase, RequestSpec, ResponseCheck};
+use crate::loadgen::{self, LoadPlan, Pacing, Phase, Protocol, RequestSpec, ResponseCheck};
 use crate::monitor::system::WindowProbe;
 use crate::monitor::Monitor;
 use crate::schema::{Measurement, WorkloadResult, WorkloadStatus};
@@ -71,8 +71,18 @@ pub fn verify_answer(
     workload: &Workload,
     timeout: Duration,
 ) -> Result<Vec<u8>, AnswerError> {
+    verify_answer_over(session, workload, timeout, Protocol::Http1)
+}
+
+/// [`verify_answer`] over `protocol` (status, body and content-type checked the same way).
+pub fn verify_answer_over(
+    session: &mut Session,
+    workload: &Workload,
+    timeout: Duration,
+    protocol: Protocol,
+) -> Result<Vec<u8>, AnswerError> {
     let request = request_of(workload, session);
-    match loadgen::send_once(session.target(), &request, timeout) {
+    match loadgen::send_once_over(session.target(), &request, timeout, protocol) {
         Err(e) => {
             let died = session.server_died().map(|r| format!("; {r}")).unwrap_or_default();
             Err(AnswerError::NoAnswer(format!("no answer to {} {}: {e}{died}", request.method, request.path)))
@@ -125,7 +135,7 @@ pub fn measure_workload(
     }
     let mut check = check_for(workload, None);
     if plan.verify {
-        match verify_answer(session, workload, plan.load.timeout) {
+        match verify_answer_over(session, workload, plan.load.timeout, plan.load.protocol) {
             Err(AnswerError::NoAnswer(reason)) => return failed(reason, false),
             Err(AnswerError::Invalid(reason)) => {
                 progress.event(&Event::Invalid { workload: name.clone(), reason: reason.clone() });
@@ -172,6 +182,7 @@ pub fn measure_load(
         threads: None,
         cpus: load.loadgen_cpus.clone(),
         check,
+        protocol: load.protocol,
     };
     let ids = session.server_ids();
     let local_stop = Arc::new(AtomicBool::new(false));
@@ -226,7 +237,11 @@ pub fn measure_load(
         progress.event(&Event::Warning { message: format!("{name}: {warning}") });
         notes.push(warning);
     }
-    let measurement = measurement_of(&report, resources, load.concurrency, notes);
+    let mut measurement = measurement_of(&report, resources, load.concurrency, notes);
+    if let Protocol::Http2 { streams } = load.protocol {
+        measurement.load.protocol = Some(load.protocol.name().to_string());
+        measurement.load.streams_per_connection = Some(streams as u32);
+    }
     if measurement.throughput.successful_requests == 0 {
         let reason = format!(
             "no request succeeded during the measurement ({} failed: {:?})",

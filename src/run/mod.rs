@@ -12,8 +12,8 @@ mod session;
 pub use convert::{latency_of, measurement_of};
 pub use machine::MachineLog;
 pub use measure::{
-    check_for, ensure_running, measure_load, measure_workload, request_of, verify_answer, AnswerError,
-    WorkloadOutcome,
+    check_for, ensure_running, measure_load, measure_workload, request_of, verify_answer, verify_answer_over,
+    AnswerError, WorkloadOutcome,
 };
 pub use pinning::{PinRequest, Pinning};
 pub use session::{metadata_now, metadata_with, Session, SessionError};
@@ -58,6 +58,8 @@ pub struct LoadOptions {
     pub pinning: PinningInfo,
     /// The machine's load over the command, shared by every clone of these options.
     pub machine: MachineLog,
+    /// HTTP/1.1 (default) or HTTP/2 with prior knowledge (`--http2`, `--streams`).
+    pub protocol: crate::loadgen::Protocol,
 }
 
 /// A validated `run`.
@@ -144,11 +146,34 @@ impl Progress for Silent {
 pub enum RunError {
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// `--http2` against a server that does not speak HTTP/2 with prior knowledge.
+    #[error("cannot run over http/2: {0}")]
+    Http2(#[source] crate::loadgen::LoadError),
 }
 
-/// Name and version of the built-in load generator.
-pub fn load_generator_name() -> String {
-    format!("benchmark-harness {} (built-in HTTP/1.1 load generator)", env!("CARGO_PKG_VERSION"))
+/// With HTTP/2, one request of the first workload before measuring anything: a server that
+/// does not speak h2c ends the run with the reason instead of failing every workload.
+pub fn probe_protocol(session: &Session, plan: &RunPlan) -> Result<(), RunError> {
+    let (crate::loadgen::Protocol::Http2 { .. }, Some(first)) = (plan.load.protocol, plan.workloads.first())
+    else {
+        return Ok(());
+    };
+    let request = request_of(first, session);
+    match crate::loadgen::send_once_over(session.target(), &request, plan.load.timeout, plan.load.protocol) {
+        Err(e @ crate::loadgen::LoadError::Http2 { .. }) => Err(RunError::Http2(e)),
+        _ => Ok(()), // answers and other failures are the workloads' to report
+    }
+}
+
+/// Name and version of the built-in load generator, with the protocol it speaks.
+pub fn load_generator_name(protocol: crate::loadgen::Protocol) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match protocol {
+        crate::loadgen::Protocol::Http1 => format!("benchmark-harness {version} (built-in HTTP/1.1 load generator)"),
+        crate::loadgen::Protocol::Http2 { streams } => format!(
+            "benchmark-harness {version} (built-in HTTP/2 load generator, h2c prior knowledge, {streams} streams per connection)"
+        ),
+    }
 }
 
 /// The result skeleton: metadata and configuration, every workload `skipped` until measured.
@@ -170,7 +195,7 @@ pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
             warmup_secs: plan.load.warmup.as_secs_f64(),
             rate: plan.load.rate,
             timeout_secs: plan.load.timeout.as_secs_f64(),
-            load_generator: load_generator_name(),
+            load_generator: load_generator_name(plan.load.protocol),
             workers,
             verified: plan.verify,
             target_url,
@@ -240,7 +265,8 @@ pub fn execute(
     stop: &Arc<AtomicBool>,
 ) -> Result<RunResult, RunError> {
     let started = Instant::now();
-    let mut session = Session::open(&plan.target, progress, stop)?;
+    let mut session = Session::open_over(&plan.target, plan.load.protocol, progress, stop)?;
+    probe_protocol(&session, plan)?;
     let metadata = session.metadata(&plan.repo_dir);
     let mut result = new_result(Mode::Run, plan, metadata);
     result.notes.extend(session.notes());

@@ -85,9 +85,20 @@ fn parse_url(url: &str) -> Result<(Target, String), SessionError> {
 }
 
 impl<'a> Session<'a> {
-    /// Set up and start the app (or check that the URL answers).
+    /// Set up and start the app (or check that the URL answers over HTTP/1.1).
     pub fn open(
         target: &RunTarget,
+        progress: &'a dyn Progress,
+        stop: &Arc<AtomicBool>,
+    ) -> Result<Self, SessionError> {
+        Self::open_over(target, loadgen::Protocol::Http1, progress, stop)
+    }
+
+    /// [`Session::open`], a URL being checked over `protocol` (an app's readiness check
+    /// stays HTTP/1.1-agnostic: see its manifest).
+    pub fn open_over(
+        target: &RunTarget,
+        protocol: loadgen::Protocol,
         progress: &'a dyn Progress,
         stop: &Arc<AtomicBool>,
     ) -> Result<Self, SessionError> {
@@ -101,7 +112,7 @@ impl<'a> Session<'a> {
                     content_type: None,
                     body: vec![],
                 };
-                if let Err(e) = loadgen::send_once(&t, &probe, Duration::from_secs(5)) {
+                if let Err(e) = loadgen::send_once_over(&t, &probe, Duration::from_secs(5), protocol) {
                     return Err(SessionError::Unreachable { url: url.clone(), reason: e.to_string() });
                 }
                 Ok(Session {

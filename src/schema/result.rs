@@ -335,6 +335,26 @@ pub struct LoadInfo {
     /// `latency_uncorrected`); not in the request counts.
     #[serde(default)]
     pub censored_unsent: u64,
+    /// `http2` when the load went over HTTP/2 with prior knowledge (`--http2`); absent for
+    /// HTTP/1.1 (and in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// HTTP/2 only: concurrent streams on each of the `connections` (`--streams`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams_per_connection: Option<u32>,
+    /// Time to first byte, median and 99th percentile (ms): from the actual send time to the
+    /// first byte of the response (HTTP/2: its HEADERS frame), successful responses, not
+    /// corrected for coordinated omission. Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttfb_p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttfb_p99_ms: Option<f64>,
+    /// Response bytes that are not body, per complete response: the status line, headers and
+    /// chunk framing in HTTP/1.1; HPACK-compressed HEADERS frames, the 9-byte frame headers and
+    /// the connection's control frames in HTTP/2 (h2load's "headers" counts only the HEADERS
+    /// payloads). Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_bytes_per_response: Option<f64>,
 }
 
 /// Totals over every workload of the run.

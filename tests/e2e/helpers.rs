@@ -147,12 +147,13 @@ pub fn read_json(path: &Path) -> serde_json::Value {
         .unwrap()
 }
 
-/// The workload named `name` in a run result.
+/// The workload named `name` in a run result (in any of its suites).
 pub fn workload<'a>(result: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    result["suites"][0]["workloads"]
+    result["suites"]
         .as_array()
         .unwrap()
         .iter()
+        .flat_map(|s| s["workloads"].as_array().unwrap())
         .find(|w| w["name"] == name)
         .unwrap_or_else(|| panic!("no workload {name} in {result}"))
 }

@@ -14,6 +14,7 @@ mod field;
 mod helpers;
 mod history;
 mod history_influx;
+mod http2;
 mod pinning;
 mod profile;
 mod profile_heap;
