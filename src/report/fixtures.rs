@@ -54,6 +54,7 @@ fn configuration() -> Configuration {
         server_cpus: Some("0".into()),
         loadgen_cpus: Some("1".into()),
         pinning: None,
+        sharding: None,
     }
 }
 
@@ -122,6 +123,7 @@ fn measurement(rps: f64, p50: f64, p99: f64, cpu: f64, mem: f64, body: f64) -> M
             censored_timeouts: 0,
             censored_in_flight: 0,
             censored_unsent: 0,
+            latency_uncorrected_histogram: None,
         },
         notes: Vec::new(),
         profiling: None,

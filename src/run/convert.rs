@@ -76,6 +76,11 @@ pub fn measurement_of(
             censored_timeouts: r.censored_timeouts,
             censored_in_flight: r.censored_in_flight,
             censored_unsent: r.censored_unsent,
+            latency_uncorrected_histogram: r
+                .latency_uncorrected
+                .as_ref()
+                .filter(|h| !h.is_empty())
+                .and_then(crate::schema::hdr::encode),
         },
         notes,
         profiling: None,
