@@ -37,4 +37,7 @@ pub struct MergedShard {
     /// The shard's `metadata.timestamp` and host name-free description (`os arch cpu_model`).
     pub timestamp: String,
     pub host: String,
+    /// True when the shard's machine was busy while it measured (its `metadata.machine.busy`).
+    #[serde(default)]
+    pub busy: bool,
 }

@@ -175,6 +175,7 @@ fn shard_entry(f: &ShardFile) -> Result<MergedShard, MergeError> {
         rate: f.result.configuration.rate,
         timestamp: f.result.metadata.timestamp.clone(),
         host: format!("{} {} {}", h.os, h.arch, h.cpu_model.as_deref().unwrap_or("unknown cpu")),
+        busy: f.result.metadata.machine.as_ref().is_some_and(|m| m.busy),
     })
 }
 
