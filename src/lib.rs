@@ -16,6 +16,7 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod server;
+pub mod shard;
 pub mod stats;
 pub mod verify;
 pub mod workload;

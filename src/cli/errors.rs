@@ -15,7 +15,12 @@ pub struct Usage(pub String);
 /// 2 when the error (or one it wraps) is bad input, else 1.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {
-        if cause.is::<Usage>() || cause.is::<WorkloadError>() || cause.is::<crate::check::ConfigError>() {
+        if cause.is::<Usage>()
+            || cause.is::<WorkloadError>()
+            || cause.is::<crate::check::ConfigError>()
+            || cause.is::<crate::shard::ShardError>()
+            || cause.is::<crate::shard::MergeError>()
+        {
             return 2;
         }
         if let Some(e) = cause.downcast_ref::<AppError>() {

@@ -16,6 +16,7 @@ mod progress;
 mod report;
 mod run;
 mod schema;
+mod shard;
 mod suites;
 
 pub use errors::{exit_code, Usage};
@@ -42,6 +43,8 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     /// Compare several apps on the same workloads: interleaved rounds, statistics, reports.
     Compare(compare::CompareArgs),
+    /// Fold the result files of every shard of one run (`run --segment`) into one result.
+    Merge(shard::MergeArgs),
     /// Regression check: a current result against a baseline result, with thresholds.
     Check(check::CheckArgs),
     /// Re-render a saved result (run, profile, compare or check) as markdown or HTML.
@@ -76,6 +79,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run::run(args, quiet),
         Command::Profile(args) => profile::run(args, quiet),
         Command::Compare(args) => compare::run(args, quiet),
+        Command::Merge(args) => shard::run(args, quiet),
         Command::Report(args) => report::run(args),
         Command::Check(args) => check::run(args),
         Command::Suites(cmd) => suites::run(cmd),

@@ -24,6 +24,8 @@ pub struct RunArgs {
     pub url: Option<String>,
     #[command(flatten)]
     pub load: LoadArgs,
+    #[command(flatten)]
+    pub shard: super::shard::ShardArgs,
 }
 
 /// The app (or URL) that `--framework`, `--app-dir` or `--url` names.
@@ -85,7 +87,9 @@ pub fn emit(result: &RunResult, load: &LoadArgs, quiet: bool) -> anyhow::Result<
 /// Run the `run` command.
 pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     let selection = crate::workload::select_from(&args.load.suite, &args.load.workload)?;
-    let load = args.load.load_options_for(args.url.is_none())?;
+    let mut load = args.load.load_options_for(args.url.is_none())?;
+    let (total_concurrency, total_rate) = (load.concurrency, load.rate);
+    let shard = args.shard.apply(args.url.as_deref(), &mut load)?;
     let target =
         target_of(args.framework.as_deref(), args.app_dir.as_ref(), args.url.as_deref(), &args.load)?;
     let plan = RunPlan {
@@ -97,8 +101,17 @@ pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
         repo_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
     };
     let stop = crate::server::stop_flag();
+    if let Some(shard) = &shard {
+        if !super::shard::wait_for_start(shard, &stop, quiet) {
+            eprintln!("interrupted before --start-at; nothing was measured");
+            return Ok(130);
+        }
+    }
     let progress = StderrProgress::new(quiet);
-    let result = execute(&plan, &progress, &stop)?;
+    let mut result = execute(&plan, &progress, &stop)?;
+    if let Some(shard) = &shard {
+        shard.annotate(&mut result, total_concurrency, total_rate);
+    }
     emit(&result, &args.load, quiet)?;
     let recorded = args.load.record(&result, quiet);
     Ok(super::history::exit_with(exit_of(&result), recorded))

@@ -374,6 +374,7 @@ fn assemble(
                 server_cpus: plan.server_cpus.as_ref().map(|c| join(c)),
                 loadgen_cpus: plan.load.loadgen_cpus.as_ref().map(|c| join(c)),
                 pinning: Some(plan.load.pinning.clone()),
+                sharding: None,
             },
             rounds: plan.rounds,
             rounds_completed: completed,

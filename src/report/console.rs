@@ -144,6 +144,39 @@ pub fn run_table(result: &RunResult) -> String {
     if let Some(busy) = super::machine::busy_warning(&result.metadata) {
         out.push_str(&format!("\nwarning: {busy}\n"));
     }
+    out.push_str(&shard_lines(result));
+    out
+}
+
+/// What a shard ran, or which shards a merged result holds (empty for an unsharded run).
+fn shard_lines(result: &RunResult) -> String {
+    let Some(s) = &result.configuration.sharding else { return String::new() };
+    let rate = |r: Option<f64>| r.map(|r| format!(", {r} req/s")).unwrap_or_default();
+    if s.shards.is_empty() {
+        return format!(
+            "\nshard {} of {}: {} of {} connections{}\n",
+            s.segment,
+            s.segment_sequence,
+            result.configuration.concurrency,
+            s.total_concurrency,
+            rate(result.configuration.rate)
+        );
+    }
+    let parts: Vec<String> =
+        s.shards.iter().map(|x| format!("{} ({} conns{})", x.segment, x.concurrency, rate(x.rate))).collect();
+    let mut out = format!(
+        "\nmerged from {} shards: {}; {} connections in all\n",
+        s.shards.len(),
+        parts.join(", "),
+        s.total_concurrency
+    );
+    let busy: Vec<&str> = s.shards.iter().filter(|x| x.busy).map(|x| x.segment.as_str()).collect();
+    if !busy.is_empty() {
+        out.push_str(&format!(
+            "warning: the machine was busy while shard(s) {} measured; figures may be low and noisy (see notes)\n",
+            busy.join(", ")
+        ));
+    }
     out
 }
 

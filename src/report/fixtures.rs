@@ -54,6 +54,7 @@ fn configuration() -> Configuration {
         server_cpus: Some("0".into()),
         loadgen_cpus: Some("1".into()),
         pinning: None,
+        sharding: None,
     }
 }
 
@@ -127,6 +128,7 @@ fn measurement(rps: f64, p50: f64, p99: f64, cpu: f64, mem: f64, body: f64) -> M
             ttfb_p50_ms: None,
             ttfb_p99_ms: None,
             header_bytes_per_response: None,
+            latency_uncorrected_histogram: None,
         },
         notes: Vec::new(),
         profiling: None,

@@ -83,6 +83,11 @@ pub fn measurement_of(
             header_bytes_per_response: (r.responses > 0).then(|| {
                 round_to(r.bytes_received.saturating_sub(r.body_bytes) as f64 / r.responses as f64, 1)
             }),
+            latency_uncorrected_histogram: r
+                .latency_uncorrected
+                .as_ref()
+                .filter(|h| !h.is_empty())
+                .and_then(crate::schema::hdr::encode),
         },
         notes,
         profiling: None,

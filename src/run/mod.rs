@@ -202,6 +202,7 @@ pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
             server_cpus,
             loadgen_cpus: plan.load.loadgen_cpus.as_ref().map(|c| cpu_list(c)),
             pinning: Some(plan.load.pinning.clone()),
+            sharding: None,
         },
         suites: chunks(&plan.suites, &plan.workloads)
             .map(|(name, workloads)| SuiteResult {

@@ -9,12 +9,14 @@ pub mod hdr;
 mod io;
 mod profile;
 mod result;
+mod sharding;
 
 pub use check::*;
 pub use compare::*;
 pub use io::{read_result, write_atomic, ReadError, SCHEMA_VERSION};
 pub use profile::*;
 pub use result::*;
+pub use sharding::*;
 
 use schemars::schema_for;
 

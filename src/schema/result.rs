@@ -153,6 +153,10 @@ pub struct Configuration {
     /// Where that pinning came from (absent in older files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinning: Option<PinningInfo>,
+    /// `run --segment` (one shard of a run spread over several load generators) and `merge`:
+    /// the segment, its sequence and the start time. Absent in unsharded runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharding: Option<super::Sharding>,
 }
 
 /// One suite's workloads.
@@ -355,6 +359,10 @@ pub struct LoadInfo {
     /// payloads). Absent in older files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_bytes_per_response: Option<f64>,
+    /// Open loop only: the histogram of `latency_uncorrected` (µs; HDR V2 + DEFLATE, base64),
+    /// so that shards merge it exactly. Absent in closed loop and older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_uncorrected_histogram: Option<String>,
 }
 
 /// Totals over every workload of the run.

@@ -66,6 +66,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog (5) drops connections when several clients (shards,
+    # parallel tests) connect at once on a busy machine.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         pass  # clients that hang up at the end of a load are normal

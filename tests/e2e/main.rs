@@ -23,3 +23,4 @@ mod profile_python;
 mod profile_ruby;
 mod real_apps;
 mod schema_validation;
+mod shard;
