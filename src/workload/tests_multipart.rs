@@ -134,3 +134,13 @@ fn variant_files_must_be_checkable_and_differ() {
     );
     assert!(message.contains("same file count and total size as files"), "{message}");
 }
+
+#[test]
+fn a_one_file_variant_is_named_in_the_singular() {
+    let suite = parse(
+        "[workloads.multipart]\nfiles = [{ size = 10 }, { size = 1 }]\nvariant_files = [{ size = 300 }]\n\
+         [workloads.expect]\nmultipart_summary = true\n",
+    )
+    .unwrap();
+    assert_eq!(suite.workloads[0].variants[0].label, "variant with 1 file, 300 bytes");
+}

@@ -456,8 +456,10 @@ fn build_variants(
     let expected = multipart::summary(&files);
     Ok(vec![Variant {
         label: format!(
-            "variant with {} files, {} bytes",
-            expected["files_received"], expected["total_bytes"]
+            "variant with {} file{}, {} bytes",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            expected["total_bytes"]
         ),
         content_type: Some(multipart::content_type(&form.boundary)),
         body: multipart::body(&form.boundary, &files),
