@@ -140,6 +140,18 @@ function buildApp() {
   app.post('/urlencoded/simple', form, echoForm);
   app.post('/urlencoded/complex', form, echoForm);
 
+  // multipart/form-data: multer (on busboy) with memory storage keeps the files of field
+  // `files` in req.files; each file's size is the bytes that arrived.
+  const multer = require('multer');
+  const upload = multer({ storage: multer.memoryStorage() }).array('files');
+  const countFiles = (req, res) => {
+    const files = req.files || [];
+    res.json({ files_received: files.length, total_bytes: files.reduce((sum, f) => sum + f.size, 0) });
+  };
+  app.post('/multipart/small', upload, countFiles);
+  app.post('/multipart/medium', upload, countFiles);
+  app.post('/multipart/large', upload, countFiles);
+
   // Errors (malformed JSON, too-large bodies) answer JSON with their status,
   // without Express's default stack-trace logging.
   app.use((err, req, res, next) => {

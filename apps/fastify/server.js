@@ -23,6 +23,7 @@ const host = '127.0.0.1';
 function buildApp() {
   const fastify = require('fastify')({ logger: false });
   fastify.register(require('@fastify/formbody'));
+  fastify.register(require('@fastify/multipart'));
 
   fastify.get('/health', async () => ({ status: 'ok' }));
 
@@ -122,6 +123,26 @@ function buildApp() {
   const echoForm = async (request) => ({ ...request.body });
   fastify.post('/urlencoded/simple', echoForm);
   fastify.post('/urlencoded/complex', echoForm);
+
+  // multipart/form-data: @fastify/multipart's request.parts() streams the parts; the files
+  // of field `files` are counted and their bytes summed as they arrive (every file stream
+  // is read to its end, as the iterator requires).
+  const countFiles = async (request) => {
+    let files = 0;
+    let total = 0;
+    for await (const part of request.parts()) {
+      if (part.type !== 'file') continue;
+      const counted = part.fieldname === 'files';
+      if (counted) files += 1;
+      for await (const chunk of part.file) {
+        if (counted) total += chunk.length;
+      }
+    }
+    return { files_received: files, total_bytes: total };
+  };
+  fastify.post('/multipart/small', countFiles);
+  fastify.post('/multipart/medium', countFiles);
+  fastify.post('/multipart/large', countFiles);
 
   return fastify;
 }

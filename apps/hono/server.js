@@ -122,6 +122,17 @@ function buildApp() {
   app.post('/urlencoded/simple', echoForm);
   app.post('/urlencoded/complex', echoForm);
 
+  // multipart/form-data: c.req.parseBody({ all: true }) (the Web standard FormData
+  // parser) gives File objects; one file in `files` comes as a File, several as an array.
+  const countFiles = async (c) => {
+    const body = await c.req.parseBody({ all: true });
+    const files = [body.files ?? []].flat().filter((value) => typeof value !== 'string');
+    return c.json({ files_received: files.length, total_bytes: files.reduce((sum, f) => sum + f.size, 0) });
+  };
+  app.post('/multipart/small', countFiles);
+  app.post('/multipart/medium', countFiles);
+  app.post('/multipart/large', countFiles);
+
   app.onError((err, c) => {
     const status = err instanceof HTTPException ? err.status : 500;
     return c.json({ error: status < 500 ? err.message : 'Internal Server Error' }, status);

@@ -3,7 +3,8 @@
 // Node's own http module, no framework: the Node floor. Port from PORT (or --port N),
 // workers from WORKERS (or --workers N): one process when 1, node:cluster with N
 // workers otherwise. JSON via JSON.parse/JSON.stringify, URLs via new URL and
-// URLSearchParams, typed query values converted by hand.
+// URLSearchParams, typed query values converted by hand, multipart/form-data via
+// Node's built-in WHATWG Response.formData() (undici, part of Node itself).
 
 const cluster = require('node:cluster');
 const http = require('node:http');
@@ -43,7 +44,7 @@ function sendJson(res, value, status = 200) {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
 }
 
-function readBody(req) {
+function readBuffer(req) {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > BODY_LIMIT) {
@@ -62,9 +63,13 @@ function readBody(req) {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+async function readBody(req) {
+  return (await readBuffer(req)).toString('utf8');
 }
 
 function mediaType(req) {
@@ -88,6 +93,23 @@ async function readForm(req) {
     throw new HttpError(415, 'expected application/x-www-form-urlencoded');
   }
   return Object.fromEntries(new URLSearchParams(await readBody(req)));
+}
+
+// multipart/form-data: Node's built-in Response.formData() parses the body; the files of
+// field `files` are counted and their sizes summed.
+async function countFiles(req) {
+  if (mediaType(req) !== 'multipart/form-data') {
+    throw new HttpError(415, 'expected multipart/form-data');
+  }
+  const body = await readBuffer(req);
+  let form;
+  try {
+    form = await new Response(body, { headers: { 'content-type': req.headers['content-type'] } }).formData();
+  } catch {
+    throw new HttpError(400, 'invalid multipart body');
+  }
+  const files = form.getAll('files').filter((value) => typeof value !== 'string');
+  return { files_received: files.length, total_bytes: files.reduce((sum, file) => sum + file.size, 0) };
 }
 
 // Typed query values, converted by hand. Missing values stay undefined
@@ -179,6 +201,9 @@ const POST_ROUTES = {
   '/json/very-large': readJson,
   '/urlencoded/simple': readForm,
   '/urlencoded/complex': readForm,
+  '/multipart/small': countFiles,
+  '/multipart/medium': countFiles,
+  '/multipart/large': countFiles,
 };
 
 async function handle(req, res) {

@@ -4,15 +4,38 @@
 # Ruby's json library, the way one writes a small Rack endpoint by hand.
 require "json"
 require "rack"
+require "rack/query_parser"
+
+# Rack's query parser, except that a repeated plain field name (`files` sent twice) keeps
+# every value in an array; Rack's own parser keeps only the last one unless the name ends
+# in `[]`. Multipart bodies are still parsed by Rack's multipart parser.
+class RepeatedFieldsParser < Rack::QueryParser
+  def normalize_params(params, name, v, depth)
+    return super if name.include?("[") || !params.key?(name)
+
+    current = params[name]
+    params[name] = current.is_a?(Array) ? current << v : [current, v]
+    params
+  end
+end
 
 class BenchmarkApp
+  # Rack::Request with the parser above for its form and multipart bodies.
+  class Request < Rack::Request
+    QUERY_PARSER = RepeatedFieldsParser.make_default(65_536, 100)
+
+    def query_parser
+      QUERY_PARSER
+    end
+  end
+
   JSON_HEADERS = { "content-type" => "application/json" }.freeze
   TEXT_HEADERS = { "content-type" => "text/plain" }.freeze
 
   class BadRequest < StandardError; end
 
   def call(env)
-    req = Rack::Request.new(env)
+    req = Request.new(env)
     segments = req.path_info.split("/").reject(&:empty?).map { |s| Rack::Utils.unescape_path(s) }
     route(req, segments) || not_found
   rescue BadRequest, JSON::ParserError => e
@@ -101,6 +124,14 @@ class BenchmarkApp
       # Rack::Request#POST parses application/x-www-form-urlencoded bodies
       # into a Hash of decoded strings.
       json(200, req.POST)
+    in ["multipart", "small" | "medium" | "large"]
+      # Rack::Request#POST runs Rack's multipart parser: each file arrives as a Hash
+      # whose :tempfile holds the bytes received.
+      files = req.POST["files"]
+      files = (files.is_a?(Array) ? files : [files]).select { |f| f.is_a?(Hash) && f[:tempfile] }
+      answer = { "files_received" => files.size, "total_bytes" => files.sum { |f| f[:tempfile].size } }
+      req.get_header(Rack::RACK_TEMPFILES)&.each(&:close!)
+      json(200, answer)
     else
       nil
     end

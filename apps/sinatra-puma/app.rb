@@ -4,6 +4,29 @@
 # request logging, Rack::Protection left on as Sinatra ships it.
 require "json"
 require "sinatra/base"
+require "rack/query_parser"
+
+# Rack's query parser, except that a repeated plain field name (`files` sent twice) keeps
+# every value in an array; Rack's own parser keeps only the last one unless the name ends
+# in `[]`. Multipart bodies are still parsed by Rack's multipart parser.
+class RepeatedFieldsParser < Rack::QueryParser
+  def normalize_params(params, name, v, depth)
+    return super if name.include?("[") || !params.key?(name)
+
+    current = params[name]
+    params[name] = current.is_a?(Array) ? current << v : [current, v]
+    params
+  end
+end
+
+# Sinatra builds its params from Rack::Request; its request class gets the parser above.
+class Sinatra::Request
+  QUERY_PARSER = RepeatedFieldsParser.make_default(65_536, 100)
+
+  def query_parser
+    QUERY_PARSER
+  end
+end
 
 class BenchmarkApp < Sinatra::Base
   configure do
@@ -131,6 +154,19 @@ class BenchmarkApp < Sinatra::Base
   %w[simple complex].each do |kind|
     post "/urlencoded/#{kind}" do
       JSON.generate(params)
+    end
+  end
+
+  # Sinatra's params holds the parts of a multipart body (Rack's multipart parser): each
+  # file as a hash whose "tempfile" holds the bytes received.
+  %w[small medium large].each do |kind|
+    post "/multipart/#{kind}" do
+      files = params["files"]
+      files = (files.is_a?(Array) ? files : [files]).select { |f| f.is_a?(Hash) && f["tempfile"] }
+      answer = { "files_received" => files.size, "total_bytes" => files.sum { |f| f["tempfile"].size } }
+      request.get_header(Rack::RACK_TEMPFILES)&.each(&:close!)
+      content_type :json
+      JSON.generate(answer)
     end
   end
 

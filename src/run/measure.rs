@@ -13,7 +13,7 @@ use crate::loadgen::{self, LoadPlan, Pacing, Phase, Protocol, RequestSpec, Respo
 use crate::monitor::system::WindowProbe;
 use crate::monitor::Monitor;
 use crate::schema::{Measurement, WorkloadResult, WorkloadStatus};
-use crate::workload::{ExpectBody, Workload};
+use crate::workload::{Expect, ExpectBody, Workload};
 
 /// Compare the body of every Nth response of a connection with the verified answer.
 const BODY_CHECK_EVERY: u64 = 64;
@@ -66,6 +66,8 @@ pub enum AnswerError {
 }
 
 /// Send the workload's request once and check the answer; `Ok` holds the verified body.
+/// Then send each of its verification variants (another body with its own expected answer,
+/// so that a constant answer fails) and check those too.
 pub fn verify_answer(
     session: &mut Session,
     workload: &Workload,
@@ -82,17 +84,49 @@ pub fn verify_answer_over(
     protocol: Protocol,
 ) -> Result<Vec<u8>, AnswerError> {
     let request = request_of(workload, session);
-    match loadgen::send_once_over(session.target(), &request, timeout, protocol) {
+    let body = send_and_check(session, &request, &workload.expect, timeout, protocol, "")?;
+    for variant in &workload.variants {
+        let request = RequestSpec {
+            content_type: variant.content_type.clone(),
+            body: variant.body.clone(),
+            ..request.clone()
+        };
+        send_and_check(
+            session,
+            &request,
+            &variant.expect,
+            timeout,
+            protocol,
+            &format!("{}: ", variant.label),
+        )?;
+    }
+    Ok(body)
+}
+
+/// Send one request and check its answer against `expect`; `prefix` starts an invalid reason
+/// (it names a variant).
+fn send_and_check(
+    session: &mut Session,
+    request: &RequestSpec,
+    expect: &Expect,
+    timeout: Duration,
+    protocol: Protocol,
+    prefix: &str,
+) -> Result<Vec<u8>, AnswerError> {
+    match loadgen::send_once_over(session.target(), request, timeout, protocol) {
         Err(e) => {
             let died = session.server_died().map(|r| format!("; {r}")).unwrap_or_default();
-            Err(AnswerError::NoAnswer(format!("no answer to {} {}: {e}{died}", request.method, request.path)))
+            Err(AnswerError::NoAnswer(format!(
+                "{prefix}no answer to {} {}: {e}{died}",
+                request.method, request.path
+            )))
         }
         Ok(resp) => {
             let content_type =
                 resp.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.as_str());
-            crate::verify::check(&workload.expect, &workload.body, resp.status, content_type, &resp.body)
+            crate::verify::check(expect, &request.body, resp.status, content_type, &resp.body)
                 .map(|()| resp.body)
-                .map_err(AnswerError::Invalid)
+                .map_err(|reason| AnswerError::Invalid(format!("{prefix}{reason}")))
         }
     }
 }

@@ -12,6 +12,7 @@ const SUITES: &[(&str, &str)] = &[
     ("query-params", include_str!("../../suites/query-params.toml")),
     ("forms", include_str!("../../suites/forms.toml")),
     ("baseline", include_str!("../../suites/baseline.toml")),
+    ("multipart", include_str!("../../suites/multipart.toml")),
 ];
 
 /// Fixture files, keyed by their path relative to `suites/`.
@@ -55,7 +56,10 @@ mod tests {
 
     #[test]
     fn every_builtin_suite_parses() {
-        assert_eq!(names(), ["all", "json-bodies", "path-params", "query-params", "forms", "baseline"]);
+        assert_eq!(
+            names(),
+            ["all", "json-bodies", "path-params", "query-params", "forms", "baseline", "multipart"]
+        );
         for name in names() {
             let suite = builtin(name);
             assert_eq!(suite.name, name);
@@ -217,6 +221,38 @@ mod tests {
             assert!(body.contains(escape), "urlencoded-complex lacks {escape}");
         }
         assert_eq!(forms.workloads[0].payload_size_bytes(), 60);
+    }
+
+    #[test]
+    fn multipart_workloads_match_the_contract_and_carry_a_differing_variant() {
+        use serde_json::json;
+        let suite = builtin("multipart");
+        let contract = [
+            ("multipart-small", "/multipart/small", 1, 1024),
+            ("multipart-medium", "/multipart/medium", 2, 10240),
+            ("multipart-large", "/multipart/large", 5, 102_400),
+        ];
+        assert_eq!(suite.workloads.len(), contract.len());
+        for (workload, (name, path, files, bytes)) in suite.workloads.iter().zip(contract) {
+            assert_eq!((workload.name.as_str(), workload.path.as_str()), (name, path));
+            let expected = json!({"files_received": files, "total_bytes": bytes});
+            assert_eq!(expected_json(&suite, name), expected);
+            let content_type = workload.content_type.as_deref().unwrap();
+            assert!(content_type.starts_with("multipart/form-data; boundary="), "{content_type}");
+            // Every file is one part in the field `files`; the body carries their bytes.
+            let body = String::from_utf8(workload.body.clone()).unwrap();
+            assert_eq!(body.matches("name=\"files\"; filename=").count(), files, "{name}");
+            assert!(workload.payload_size_bytes() > bytes as u64, "{name}");
+            assert_eq!(workload.variants.len(), 1, "{name}");
+            let variant = &workload.variants[0];
+            let crate::workload::ExpectBody::Json(answer) = &variant.expect.body else {
+                panic!("{name}: the variant expects JSON");
+            };
+            assert_ne!(answer, &expected, "{name}: the variant must expect another answer");
+            assert_ne!(answer["files_received"], expected["files_received"], "{name}");
+            assert_eq!(variant.content_type.as_deref(), Some(content_type));
+        }
+        assert!(!builtin("all").workloads.iter().any(|w| w.category == "multipart"), "all stays the 15 seed");
     }
 
     #[test]

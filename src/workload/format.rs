@@ -34,7 +34,12 @@ pub(crate) struct RawSuite {
 /// exclude each other.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(rename = "Workload", extend("not" = { "required": ["body", "body_file"] }))]
+#[schemars(rename = "Workload", extend("not" = { "anyOf": [
+    { "required": ["body", "body_file"] },
+    { "required": ["multipart", "body"] },
+    { "required": ["multipart", "body_file"] },
+    { "required": ["multipart", "content_type"] },
+] }))]
 pub(crate) struct RawWorkload {
     /// Unique within the suite: letters, digits, '-', '_' and '.'.
     #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9._-]+$"))]
@@ -64,6 +69,11 @@ pub(crate) struct RawWorkload {
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub headers: Option<Spanned<RawHeaders>>,
+    /// A `multipart/form-data` body built by the harness (excludes `body`, `body_file` and
+    /// `content_type`, which it sets).
+    #[serde(default)]
+    #[schemars(with = "RawMultipart")]
+    pub multipart: Option<Spanned<RawMultipart>>,
     /// Relative share in mixed suites (default 1).
     #[serde(default)]
     #[schemars(with = "u32", range(min = 1), extend("default" = 1))]
@@ -75,7 +85,7 @@ pub(crate) struct RawWorkload {
 }
 
 /// The `[workloads.expect]` table: the status, and at most one of `echo_body = true`,
-/// `json`, `json_file` and `text`.
+/// `json`, `json_file`, `text` and `multipart_summary = true`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Expect", extend("not" = { "anyOf": [
@@ -85,6 +95,10 @@ pub(crate) struct RawWorkload {
     { "required": ["echo_body", "json"], "properties": { "echo_body": { "const": true } } },
     { "required": ["echo_body", "json_file"], "properties": { "echo_body": { "const": true } } },
     { "required": ["echo_body", "text"], "properties": { "echo_body": { "const": true } } },
+    { "required": ["multipart_summary"], "anyOf": [
+        { "required": ["json"] }, { "required": ["json_file"] }, { "required": ["text"] },
+        { "required": ["echo_body"], "properties": { "echo_body": { "const": true } } },
+    ], "properties": { "multipart_summary": { "const": true } } },
 ] }))]
 pub(crate) struct RawExpect {
     /// The HTTP status (default 200).
@@ -107,6 +121,54 @@ pub(crate) struct RawExpect {
     #[serde(default)]
     #[schemars(with = "String")]
     pub text: Option<Spanned<String>>,
+    /// The response JSON must be `{"files_received": n, "total_bytes": b}` computed from the
+    /// `[workloads.multipart]` files, for the request and for its verification variant.
+    #[serde(default)]
+    #[schemars(with = "bool", extend("default" = false))]
+    pub multipart_summary: Option<Spanned<bool>>,
+}
+
+/// The `[workloads.multipart]` table: the files of a `multipart/form-data` body. File
+/// contents are deterministic printable ASCII of the given sizes.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Multipart")]
+pub(crate) struct RawMultipart {
+    /// The part delimiter (default `benchmark-harness-boundary-7d3f1c9a0b2e4d68`).
+    #[serde(default)]
+    #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9'()+_,\-./:=?]{1,70}$"))]
+    pub boundary: Option<Spanned<String>>,
+    /// The files, in order; at least one.
+    #[schemars(with = "Vec<RawFilePart>", length(min = 1))]
+    pub files: Spanned<Vec<RawFilePart>>,
+    /// Files of a second request sent only during verification, whose answer must match them
+    /// too, so that a constant answer fails (needs `expect.multipart_summary = true`; default:
+    /// `files` and one more file of 333 bytes).
+    #[serde(default)]
+    #[schemars(with = "Vec<RawFilePart>", length(min = 1))]
+    pub variant_files: Option<Spanned<Vec<RawFilePart>>>,
+}
+
+/// One file of `files` or `variant_files`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "FilePart")]
+pub(crate) struct RawFilePart {
+    /// The form field name (default `"files"`).
+    #[serde(default)]
+    #[schemars(with = "String", extend("default" = "files"))]
+    pub field: Option<Spanned<String>>,
+    /// The file name (default `file-N.bin`, N counting from 1).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub filename: Option<Spanned<String>>,
+    /// The part's Content-Type (default `"application/octet-stream"`).
+    #[serde(default)]
+    #[schemars(with = "String", extend("default" = "application/octet-stream"))]
+    pub content_type: Option<Spanned<String>>,
+    /// Content size in bytes (0 to 64 MiB).
+    #[schemars(with = "u32", range(min = 0, max = 67_108_864))]
+    pub size: Spanned<i64>,
 }
 
 /// JSON Schema of the suite TOML file (as its JSON equivalent), pretty-printed.

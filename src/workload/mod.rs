@@ -7,6 +7,9 @@
 mod builtin;
 mod error;
 mod format;
+pub mod multipart;
+#[cfg(test)]
+mod tests_multipart;
 mod validate;
 
 use std::path::Path;
@@ -45,6 +48,20 @@ pub struct Workload {
     /// Relative share in mixed suites; at least 1.
     pub weight: u32,
     pub expect: Expect,
+    /// Further requests sent only during verification, each with its own expected answer, so
+    /// that an app cannot pass with a constant answer (e.g. a multipart body with other files).
+    pub variants: Vec<Variant>,
+}
+
+/// A verification-only request of a workload: the same method, path and headers as the
+/// workload, with this body and Content-Type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// What differs, for messages (e.g. "2 files, 1357 bytes").
+    pub label: String,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub expect: Expect,
 }
 
 impl Workload {
@@ -74,7 +91,8 @@ pub enum ExpectBody {
     Text(String),
 }
 
-/// Names of the built-in suites: all, json-bodies, path-params, query-params, forms, baseline.
+/// Names of the built-in suites: all, json-bodies, path-params, query-params, forms, baseline,
+/// multipart.
 pub fn builtin_names() -> Vec<&'static str> {
     builtin::names()
 }
@@ -207,10 +225,10 @@ mod tests {
     }
 
     #[test]
-    fn builtin_names_are_the_six_seed_and_baseline_suites() {
+    fn builtin_names_are_the_seed_suites_then_baseline_and_multipart() {
         assert_eq!(
             builtin_names(),
-            ["all", "json-bodies", "path-params", "query-params", "forms", "baseline"]
+            ["all", "json-bodies", "path-params", "query-params", "forms", "baseline", "multipart"]
         );
         assert_eq!(load_suite("baseline").unwrap().workloads.len(), 2);
     }
@@ -221,7 +239,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown suite 'jsn-bodies'; valid suites: all, json-bodies, path-params, \
-             query-params, forms, baseline (or a path to a .toml file)"
+             query-params, forms, baseline, multipart (or a path to a .toml file)"
         );
     }
 

@@ -8,8 +8,9 @@ use std::path::Path;
 use toml::Spanned;
 
 use super::error::{line_column, Locator};
-use super::format::{toml_to_json, RawExpect, RawSuite, RawWorkload};
-use super::{builtin, Expect, ExpectBody, Suite, Workload, WorkloadError};
+use super::format::{toml_to_json, RawExpect, RawFilePart, RawMultipart, RawSuite, RawWorkload};
+use super::multipart::{self, FilePart};
+use super::{builtin, Expect, ExpectBody, Suite, Variant, Workload, WorkloadError};
 
 /// HTTP methods a workload may use.
 pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -148,7 +149,14 @@ fn build_workload(
         })?,
     };
 
+    let form = match &raw.multipart {
+        Some(m) => Some(build_multipart(at, name, &raw, m)?),
+        None => None,
+    };
     let body = match (&raw.body, &raw.body_file) {
+        _ if form.is_some() => {
+            form.as_ref().map_or_else(Vec::new, |f| multipart::body(&f.boundary, &f.files))
+        }
         (Some(_), Some(file)) => {
             return Err(at.invalid(
                 file.span(),
@@ -161,18 +169,24 @@ fn build_workload(
         }
         (None, None) => Vec::new(),
     };
-    let expect = build_expect(raw.expect.as_ref(), &raw, &body, at, fixtures)?;
+    let expect = build_expect(raw.expect.as_ref(), &raw, &body, form.as_ref(), at, fixtures)?;
+    let variants = build_variants(at, name, raw.expect.as_ref(), form.as_ref(), expect.status)?;
+    let content_type = match &form {
+        Some(f) => Some(multipart::content_type(&f.boundary)),
+        None => raw.content_type.map(Spanned::into_inner),
+    };
 
     Ok(Workload {
         name: name.clone(),
         category: raw.category.into_inner(),
         method: raw.method.into_inner(),
         path: raw.path.into_inner(),
-        content_type: raw.content_type.map(Spanned::into_inner),
+        content_type,
         headers,
         body,
         weight,
         expect,
+        variants,
     })
 }
 
@@ -211,6 +225,12 @@ fn check_headers(at: Locator, raw: &RawWorkload) -> Result<Vec<(String, String)>
                 "header 'Content-Length' is computed from the body; remove it from headers",
             ));
         }
+        if name.eq_ignore_ascii_case("content-type") && raw.multipart.is_some() {
+            return Err(at.invalid(
+                headers.span(),
+                "Content-Type is set by [workloads.multipart] (with its boundary); remove it from headers",
+            ));
+        }
         if name.eq_ignore_ascii_case("content-type") && raw.content_type.is_some() {
             return Err(at.invalid(
                 headers.span(),
@@ -225,6 +245,7 @@ fn build_expect(
     expect: Option<&RawExpect>,
     workload: &RawWorkload,
     body: &[u8],
+    form: Option<&Form>,
     at: Locator,
     fixtures: Fixtures,
 ) -> Result<Expect, WorkloadError> {
@@ -240,11 +261,13 @@ fn build_expect(
 
     // Which kinds are set, in file order, so that the error points at the later one.
     let echo = expect.echo_body.as_ref().filter(|e| *e.get_ref());
+    let summary = expect.multipart_summary.as_ref().filter(|m| *m.get_ref());
     let mut kinds: Vec<(&str, Range<usize>)> = [
         echo.map(|e| ("echo_body", e.span())),
         expect.json.as_ref().map(|j| ("json", j.span())),
         expect.json_file.as_ref().map(|j| ("json_file", j.span())),
         expect.text.as_ref().map(|t| ("text", t.span())),
+        summary.map(|m| ("multipart_summary", m.span())),
     ]
     .into_iter()
     .flatten()
@@ -254,13 +277,21 @@ fn build_expect(
         return Err(at.invalid(
             span.clone(),
             format!(
-                "expect sets both {first} and {second}; use at most one of echo_body, json, json_file, text"
+                "expect sets both {first} and {second}; use at most one of echo_body, json, json_file, text, multipart_summary"
             ),
         ));
     }
 
     let name = workload.name.get_ref();
-    let body_kind = if let Some(echo) = echo {
+    let body_kind = if let Some(summary) = summary {
+        let Some(form) = form else {
+            return Err(at.invalid(
+                summary.span(),
+                format!("multipart_summary = true needs a [workloads.multipart] table in workload '{name}'"),
+            ));
+        };
+        ExpectBody::Json(multipart::summary(&form.files))
+    } else if let Some(echo) = echo {
         let body_span = workload.body.as_ref().or(workload.body_file.as_ref()).map(Spanned::span);
         let Some(body_span) = body_span.filter(|_| !body.is_empty()) else {
             return Err(at.invalid(
@@ -290,6 +321,150 @@ fn build_expect(
         ExpectBody::Any
     };
     Ok(Expect { status, body: body_kind })
+}
+
+/// A validated `[workloads.multipart]` table.
+#[derive(Debug)]
+pub(crate) struct Form {
+    boundary: String,
+    files: Vec<FilePart>,
+    /// `variant_files` as written, with where they were written.
+    variant: Option<(Vec<FilePart>, Range<usize>)>,
+}
+
+fn build_multipart(
+    at: Locator,
+    name: &str,
+    raw: &RawWorkload,
+    form: &Spanned<RawMultipart>,
+) -> Result<Form, WorkloadError> {
+    let clash = [
+        ("body", raw.body.as_ref()),
+        ("body_file", raw.body_file.as_ref()),
+        ("content_type", raw.content_type.as_ref()),
+    ];
+    if let Some((key, value)) = clash.iter().find_map(|(key, v)| v.map(|v| (key, v))) {
+        return Err(at.invalid(
+            value.span(),
+            format!(
+                "workload '{name}' sets both {key} and [workloads.multipart], which builds the body and its \
+                 Content-Type; remove {key}"
+            ),
+        ));
+    }
+    let form = form.get_ref();
+    let boundary = match &form.boundary {
+        None => multipart::DEFAULT_BOUNDARY.to_string(),
+        Some(b) => match multipart::boundary_problem(b.get_ref()) {
+            Some(problem) => return Err(at.invalid(b.span(), problem)),
+            None => b.get_ref().clone(),
+        },
+    };
+    let files = file_parts(at, &form.files, "files")?;
+    let variant = match &form.variant_files {
+        Some(v) => Some((file_parts(at, v, "variant_files")?, v.span())),
+        None => None,
+    };
+    Ok(Form { boundary, files, variant })
+}
+
+/// The files of `files` or `variant_files` (`key`), with their defaults filled in.
+fn file_parts(
+    at: Locator,
+    raw: &Spanned<Vec<RawFilePart>>,
+    key: &str,
+) -> Result<Vec<FilePart>, WorkloadError> {
+    if raw.get_ref().is_empty() {
+        return Err(at.invalid(raw.span(), format!("multipart.{key} is empty; list at least one file")));
+    }
+    let mut out = Vec::new();
+    for (index, file) in raw.get_ref().iter().enumerate() {
+        let text =
+            |value: &Option<Spanned<String>>, what: &str, default: String| -> Result<String, WorkloadError> {
+                match value {
+                    None => Ok(default),
+                    Some(v) => match multipart::name_problem(
+                        &format!("multipart.{key}[{index}].{what}"),
+                        v.get_ref(),
+                    ) {
+                        Some(problem) => Err(at.invalid(v.span(), problem)),
+                        None => Ok(v.get_ref().clone()),
+                    },
+                }
+            };
+        let size =
+            usize::try_from(*file.size.get_ref()).ok().filter(|&s| s <= MAX_FILE_BYTES).ok_or_else(|| {
+                at.invalid(
+                    file.size.span(),
+                    format!(
+                        "multipart.{key}[{index}].size {} is out of range; use 0 to {MAX_FILE_BYTES} bytes",
+                        file.size.get_ref()
+                    ),
+                )
+            })?;
+        out.push(FilePart {
+            field: text(&file.field, "field", multipart::DEFAULT_FIELD.into())?,
+            filename: text(&file.filename, "filename", format!("file-{}.bin", index + 1))?,
+            content_type: text(&file.content_type, "content_type", multipart::DEFAULT_FILE_TYPE.into())?,
+            size,
+        });
+    }
+    Ok(out)
+}
+
+/// The largest file a multipart workload may send (64 MiB).
+const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The verification variants: with `multipart_summary`, the `variant_files` (or the default
+/// variant) and the summary they imply. `variant_files` without it has no answer to check.
+fn build_variants(
+    at: Locator,
+    name: &str,
+    expect: Option<&RawExpect>,
+    form: Option<&Form>,
+    status: u16,
+) -> Result<Vec<Variant>, WorkloadError> {
+    let Some(form) = form else { return Ok(Vec::new()) };
+    let summary = expect.and_then(|e| e.multipart_summary.as_ref()).is_some_and(|m| *m.get_ref());
+    if !summary {
+        return match &form.variant {
+            Some((_, span)) => Err(at.invalid(
+                span.clone(),
+                format!(
+                    "variant_files of workload '{name}' need expect.multipart_summary = true, \
+                     which computes the answer they must get"
+                ),
+            )),
+            None => Ok(Vec::new()),
+        };
+    }
+    let files = match &form.variant {
+        Some((files, span)) => {
+            if multipart::summary(files) == multipart::summary(&form.files) {
+                return Err(at.invalid(
+                    span.clone(),
+                    format!(
+                        "variant_files of workload '{name}' have the same file count and total size as \
+                         files, so a constant answer would pass; change a count or a size"
+                    ),
+                ));
+            }
+            files.clone()
+        }
+        None => multipart::default_variant(&form.files),
+    };
+    let expected = multipart::summary(&files);
+    Ok(vec![Variant {
+        label: format!(
+            "variant with {} file{}, {} bytes",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            expected["total_bytes"]
+        ),
+        content_type: Some(multipart::content_type(&form.boundary)),
+        body: multipart::body(&form.boundary, &files),
+        expect: Expect { status, body: ExpectBody::Json(expected) },
+    }])
 }
 
 #[cfg(test)]
@@ -435,7 +610,7 @@ mod tests {
         let message = error(&one("[workloads.expect]\ntext = \"x\"\njson = 1\n"));
         assert_eq!(
             message,
-            "suites/x.toml:11:8: expect sets both text and json; use at most one of echo_body, json, json_file, text"
+            "suites/x.toml:11:8: expect sets both text and json; use at most one of echo_body, json, json_file, text, multipart_summary"
         );
         // echo_body = false is the same as leaving it out.
         let suite = parse(&one("[workloads.expect]\necho_body = false\ntext = \"x\"\n")).unwrap();

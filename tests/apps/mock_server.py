@@ -1,8 +1,10 @@
 """A tiny HTTP/1.1 server for the harness's own failure tests (stdlib only).
 
 MOCK_MODE picks the behaviour:
-  ok        the baseline contract (/health, /plaintext, /json) and POST /echo
-  wrong     like ok, but /json answers {"message": "Hello"} (a contract violation)
+  ok        the baseline contract (/health, /plaintext, /json), POST /echo and
+            POST /multipart/{small,medium,large} (files counted from the body)
+  wrong     like ok, but /json answers {"message": "Hello"} (a contract violation) and
+            /multipart/* answer the contract's constants whatever was sent (hard-coded)
   crash     like ok, but the process exits after MOCK_CRASH_AFTER requests to /plaintext
   slow      sleeps MOCK_DELAY seconds before listening, then like ok
   lag       like ok, but every answer waits MOCK_LAG_MS milliseconds first
@@ -60,8 +62,27 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if self.path == "/echo":
             self.reply(200, json.loads(body))
+        elif self.path.startswith("/multipart/"):
+            if MODE == "wrong":
+                constants = {"small": (1, 1024), "medium": (2, 10240), "large": (5, 102400)}
+                n, total = constants.get(self.path.rsplit("/", 1)[1], (0, 0))
+                self.reply(200, {"files_received": n, "total_bytes": total})
+            else:
+                self.reply(200, count_files(self.headers.get("Content-Type", ""), body))
         else:
             self.reply(404, {"error": "not found"})
+
+
+def count_files(content_type, body):
+    """Counts the file parts of field `files` in a multipart body and their bytes."""
+    boundary = content_type.split("boundary=", 1)[1].encode()
+    files = total = 0
+    for part in body.split(b"\r\n--" + boundary)[:-1]:
+        head, _, content = part.partition(b"\r\n\r\n")
+        if b'name="files"' in head and b"filename=" in head:
+            files += 1
+            total += len(content)
+    return {"files_received": files, "total_bytes": total}
 
 
 class Server(ThreadingHTTPServer):

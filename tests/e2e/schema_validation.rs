@@ -202,6 +202,24 @@ fn the_validator_rejects_damaged_results_and_bad_suites() {
         ("method.toml", "FETCH", "", "'FETCH' is not one of ['GET'"),
         ("two-expects.toml", "GET", "[workloads.expect]\ntext = \"a\"\njson = 1\n", "should not be valid"),
         ("weight.toml", "GET", "weight = 0\n", "0 is less than the minimum of 1"),
+        (
+            "multipart-body.toml",
+            "POST",
+            "body = \"x\"\n[workloads.multipart]\nfiles = [{ size = 1 }]\n",
+            "should not be valid",
+        ),
+        (
+            "multipart-file-key.toml",
+            "POST",
+            "[workloads.multipart]\nfiles = [{ size = 1, name = \"f\" }]\n",
+            "Additional properties are not allowed ('name' was unexpected)",
+        ),
+        (
+            "multipart-two-expects.toml",
+            "POST",
+            "[workloads.multipart]\nfiles = [{ size = 1 }]\n[workloads.expect]\njson = 1\nmultipart_summary = true\n",
+            "should not be valid",
+        ),
     ];
     for (name, method, extra, message) in cases {
         let path = suite(name, method, extra);

@@ -7,11 +7,13 @@
 
 use std::collections::HashMap;
 
+use actix_multipart::Multipart;
 use actix_web::{
     get,
     web::{self, Form, Json, Path, Query},
     App, HttpResponse, HttpServer, Responder,
 };
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -174,6 +176,28 @@ async fn urlencoded(form: Form<HashMap<String, String>>) -> Json<HashMap<String,
     Json(form.into_inner())
 }
 
+// ---------- multipart uploads: files in field `files`, counted as they arrive ----------
+
+async fn multipart(mut form: Multipart) -> actix_web::Result<Json<Value>> {
+    let (mut files, mut total) = (0u64, 0u64);
+    while let Some(field) = form.next().await {
+        let mut field = field?;
+        let is_file = field.name() == Some("files")
+            && field.content_disposition().and_then(|d| d.get_filename()).is_some();
+        if is_file {
+            files += 1;
+        }
+        // Every field is read to its end (actix-multipart needs that to reach the next one).
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk?;
+            if is_file {
+                total += chunk.len() as u64;
+            }
+        }
+    }
+    Ok(Json(serde_json::json!({ "files_received": files, "total_bytes": total })))
+}
+
 /// `--port N --workers N` (also `--port=N`), falling back to `PORT` / `WORKERS`.
 fn settings() -> (u16, usize) {
     let mut port = std::env::var("PORT").ok();
@@ -240,6 +264,9 @@ fn main() -> std::io::Result<()> {
                 .service(query_many)
                 .route("/urlencoded/simple", web::post().to(urlencoded))
                 .route("/urlencoded/complex", web::post().to(urlencoded))
+                .route("/multipart/small", web::post().to(multipart))
+                .route("/multipart/medium", web::post().to(multipart))
+                .route("/multipart/large", web::post().to(multipart))
         })
         .workers(workers)
         .shutdown_timeout(1)

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{Form, Path, Query},
+    extract::{multipart::MultipartError, Form, Multipart, Path, Query},
     routing::{get, post},
     Json, Router,
 };
@@ -160,6 +160,22 @@ async fn urlencoded(Form(fields): Form<HashMap<String, String>>) -> Json<HashMap
     Json(fields)
 }
 
+// ---------- multipart uploads: files in field `files`, counted as they arrive ----------
+
+async fn multipart(mut form: Multipart) -> Result<Json<Value>, MultipartError> {
+    let (mut files, mut total) = (0u64, 0u64);
+    while let Some(mut field) = form.next_field().await? {
+        if field.name() != Some("files") || field.file_name().is_none() {
+            continue;
+        }
+        files += 1;
+        while let Some(chunk) = field.chunk().await? {
+            total += chunk.len() as u64;
+        }
+    }
+    Ok(Json(serde_json::json!({ "files_received": files, "total_bytes": total })))
+}
+
 fn app() -> Router {
     Router::new()
         .route("/health", get(health))
@@ -180,6 +196,9 @@ fn app() -> Router {
         .route("/query/many", get(query_many))
         .route("/urlencoded/simple", post(urlencoded))
         .route("/urlencoded/complex", post(urlencoded))
+        .route("/multipart/small", post(multipart))
+        .route("/multipart/medium", post(multipart))
+        .route("/multipart/large", post(multipart))
 }
 
 /// `--port N --workers N` (also `--port=N`), falling back to `PORT` / `WORKERS`.

@@ -232,6 +232,25 @@ fn build_app(workers: usize, port: u16) -> Result<App, AppError> {
         })?;
     }
 
+    // Multipart uploads: spikard parses multipart/form-data into JSON before the handler
+    // runs, a file as {"filename", "size", "content", "content_type"}; the sizes are the
+    // bytes its parser received. Declaring file parameters (`file_params_json`) routes the
+    // body through spikard's multipart middleware, which gathers the parts of one field into
+    // an array (one part stays an object); without it spikard keeps only the last part.
+    for path in ["/multipart/small", "/multipart/medium", "/multipart/large"] {
+        let route = post(path).file_params_json(serde_json::json!({ "files": { "multiple": true } }));
+        app.route(route, |ctx: RequestContext| async move {
+            let form: Value = ctx.json()?;
+            let files: Vec<&Value> = match form.get("files") {
+                Some(Value::Array(files)) => files.iter().collect(),
+                Some(file @ Value::Object(_)) => vec![file],
+                _ => Vec::new(),
+            };
+            let total: u64 = files.iter().filter_map(|f| f.get("size").and_then(Value::as_u64)).sum();
+            json(serde_json::json!({ "files_received": files.len(), "total_bytes": total }))
+        })?;
+    }
+
     Ok(app)
 }
 
