@@ -129,17 +129,8 @@ fn ctrl_c_stops_the_server_and_writes_a_partial_result() {
 fn url_mode_measures_a_running_server_without_resources() {
     let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = std::process::Command::new("python3")
-        .arg(crate::helpers::mock_apps().join("mock_server.py"))
-        .env("PORT", port.to_string())
-        .env("BH_TEST_TAG", &tag.0)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(server.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
-    assert!(first.contains("listening"), "{first}");
+    let server = crate::helpers::MockServer::start(&tag);
+    let port = server.port;
     let out = dir.path().join("r.json");
     let output = tag
         .command()
@@ -148,8 +139,7 @@ fn url_mode_measures_a_running_server_without_resources() {
         .arg(&out)
         .output()
         .unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     tag.assert_no_leftovers();
     let (_, err) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{err}");

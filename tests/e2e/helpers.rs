@@ -157,3 +157,40 @@ pub fn workload<'a>(result: &'a serde_json::Value, name: &str) -> &'a serde_json
         .find(|w| w["name"] == name)
         .unwrap_or_else(|| panic!("no workload {name} in {result}"))
 }
+
+/// `tests/apps/mock_server.py` (the baseline contract) started by a test on a free port,
+/// tagged; stopped when dropped, so an assertion that fails first leaves nothing running.
+pub struct MockServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl MockServer {
+    pub fn start(tag: &Tag) -> MockServer {
+        use std::io::{BufRead, BufReader};
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = std::process::Command::new("python3")
+            .arg(mock_apps().join("mock_server.py"))
+            .env("PORT", port.to_string())
+            .env("BH_TEST_TAG", &tag.0)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
+        let server = MockServer { child, port };
+        assert!(first.contains("listening"), "{first}");
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

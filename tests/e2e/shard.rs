@@ -1,43 +1,23 @@
 //! Load past one machine: shards (`run --segment`) against one test server, `merge`, and the
 //! bad input of both. No timing is asserted: only counts and histogram arithmetic.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use benchmark_harness::schema::hdr;
 
-use crate::helpers::{mock_apps, read_json, text, Tag};
+use crate::helpers::{read_json, text, MockServer, Tag};
 
 const SEQ: &str = "0,1/4,1/2,3/4,1";
 
-/// A test server that is stopped when dropped, also when an assertion fails first.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// The mock server and its URL.
+fn mock_server(tag: &Tag) -> (MockServer, String) {
+    let server = MockServer::start(tag);
+    let url = server.url();
+    (server, url)
 }
 
-/// The mock server (the baseline contract) on a free port, tagged; returns it and its URL.
-fn mock_server(tag: &Tag) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new("python3")
-        .arg(mock_apps().join("mock_server.py"))
-        .env("PORT", port.to_string())
-        .env("BH_TEST_TAG", &tag.0)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(server.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
-    assert!(first.contains("listening"), "{first}");
-    (Server(server), format!("http://127.0.0.1:{port}"))
-}
-
-fn stop(server: Server) {
+fn stop(server: MockServer) {
     drop(server);
 }
 
