@@ -60,6 +60,22 @@ pub struct CheckOptions {
 /// Default noise floor of `check`, percent (the same as `compare`'s).
 pub const NOISE_FLOOR_PERCENT: f64 = 2.0;
 
+/// `check`'s defaults: warn at 5 %, fail at 10 %, both metrics, 95 % intervals, the noise
+/// floor, fingerprints must match, no per-workload thresholds.
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            warn: 5.0,
+            fail: 10.0,
+            metric: Metric::Both,
+            alpha: 0.05,
+            noise_floor: NOISE_FLOOR_PERCENT,
+            allow_mismatch: false,
+            overrides: BTreeMap::new(),
+        }
+    }
+}
+
 /// Why `check` cannot give a verdict (bad input: exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {

@@ -14,15 +14,7 @@ fn compare_fixture() -> CompareResult {
 }
 
 pub(crate) fn options() -> CheckOptions {
-    CheckOptions {
-        warn: 5.0,
-        fail: 10.0,
-        metric: Metric::Both,
-        alpha: 0.05,
-        noise_floor: NOISE_FLOOR_PERCENT,
-        allow_mismatch: false,
-        overrides: BTreeMap::new(),
-    }
+    CheckOptions::default()
 }
 
 /// A copy of the run with one workload's throughput scaled.

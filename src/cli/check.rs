@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use super::Usage;
-use crate::check::{check_rounds, find_config, CheckOptions, Metric, NOISE_FLOOR_PERCENT};
+use crate::check::{check_rounds, find_config, CheckOptions, Metric};
 use crate::report::{check_markdown, read_any, AnyResult};
 use crate::schema::{write_atomic, MismatchKind, Severity};
 
@@ -69,8 +69,9 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let config = find_config(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))?;
     let file = config.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
-    let warn = args.warn.or(file.warn).unwrap_or(5.0);
-    let fail = args.fail.or(file.fail).unwrap_or(10.0);
+    let defaults = CheckOptions::default();
+    let warn = args.warn.or(file.warn).unwrap_or(defaults.warn);
+    let fail = args.fail.or(file.fail).unwrap_or(defaults.fail);
     let metric = match (args.metric, file.metric.as_deref()) {
         (Some(MetricArg::Rps), _) | (None, Some("rps")) => Metric::Rps,
         (Some(MetricArg::P99), _) | (None, Some("p99")) => Metric::P99,
@@ -88,11 +89,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         ))
         .into());
     }
-    let alpha = file.alpha.unwrap_or(0.05);
+    let alpha = file.alpha.unwrap_or(defaults.alpha);
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(Usage(format!("invalid [check] alpha {alpha}; expected a number between 0 and 1")).into());
     }
-    let noise_floor = args.noise_floor.or(file.noise_floor).unwrap_or(NOISE_FLOOR_PERCENT);
+    let noise_floor = args.noise_floor.or(file.noise_floor).unwrap_or(defaults.noise_floor);
     if !(0.0..100.0).contains(&noise_floor) {
         return Err(Usage(format!("invalid --noise-floor {noise_floor}; expected 0 ≤ PCT < 100")).into());
     }

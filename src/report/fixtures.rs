@@ -353,15 +353,7 @@ pub fn run() -> RunResult {
 
 /// The check's default options (warn 5 %, fail 10 %), on throughput only.
 pub fn check_options() -> crate::check::CheckOptions {
-    crate::check::CheckOptions {
-        warn: 5.0,
-        fail: 10.0,
-        metric: crate::check::Metric::Rps,
-        alpha: 0.05,
-        noise_floor: crate::check::NOISE_FLOOR_PERCENT,
-        allow_mismatch: false,
-        overrides: Default::default(),
-    }
+    crate::check::CheckOptions { metric: crate::check::Metric::Rps, ..Default::default() }
 }
 
 #[cfg(test)]

@@ -128,7 +128,7 @@ pub(super) fn render(c: &CheckResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{check_rounds, CheckOptions, Metric, NOISE_FLOOR_PERCENT};
+    use crate::check::check_rounds;
     use crate::report::AnyResult;
     use crate::schema::RunResult;
 
@@ -144,15 +144,7 @@ mod tests {
         let (mut base, mut cur) = (base, cur);
         base.metadata.framework = Some("<b>api</b>".into());
         cur.metadata.framework = Some("<b>api</b>".into());
-        let o = CheckOptions {
-            warn: 5.0,
-            fail: 10.0,
-            metric: Metric::Rps,
-            alpha: 0.05,
-            noise_floor: NOISE_FLOOR_PERCENT,
-            allow_mismatch: false,
-            overrides: Default::default(),
-        };
+        let o = crate::report::fixtures::check_options();
         check_rounds(
             &[(AnyResult::Run(base), "base.json".into())],
             &[(AnyResult::Run(cur), "head.json".into())],

@@ -221,7 +221,7 @@ pub fn check_markdown(c: &CheckResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{check_rounds, CheckOptions, Metric, NOISE_FLOOR_PERCENT};
+    use crate::check::{check_rounds, CheckOptions};
     use crate::report::AnyResult;
     use crate::schema::RunResult;
 
@@ -230,15 +230,7 @@ mod tests {
     }
 
     fn options() -> CheckOptions {
-        CheckOptions {
-            warn: 5.0,
-            fail: 10.0,
-            metric: Metric::Rps,
-            alpha: 0.05,
-            noise_floor: NOISE_FLOOR_PERCENT,
-            allow_mismatch: false,
-            overrides: Default::default(),
-        }
+        crate::report::fixtures::check_options()
     }
 
     /// Run files of one side: per round, small-json and large-json scaled by their factors

@@ -242,15 +242,7 @@ fn degenerate_samples_round_trip_through_json() {
         // `check` reads it too: the file against itself is no regression (it may be
         // inconclusive where the rounds are few and noisy).
         let any = AnyResult::Compare(back.clone());
-        let options = crate::check::CheckOptions {
-            warn: 5.0,
-            fail: 10.0,
-            metric: crate::check::Metric::Both,
-            alpha: 0.05,
-            noise_floor: 2.0,
-            allow_mismatch: false,
-            overrides: BTreeMap::new(),
-        };
+        let options = crate::check::CheckOptions::default();
         let checked = crate::check::check((&any, "c.json"), (&any, "c.json"), &options)
             .unwrap_or_else(|e| panic!("{bad:?}: check refused the file: {e}"));
         assert!(checked.verdict < crate::schema::Severity::Regression, "{bad:?}: {checked:?}");
