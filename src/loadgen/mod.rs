@@ -254,7 +254,7 @@ pub fn run(
 /// One request on a fresh connection, full response read (Content-Length,
 /// chunked or until close), for answer verification.
 pub fn send_once(target: &Target, request: &RequestSpec, timeout: Duration) -> Result<Response, LoadError> {
-    once::send_once(target, request, timeout)
+    send_once_over(target, request, timeout, Protocol::Http1)
 }
 
 /// [`send_once`] over `protocol`: with HTTP/2, a server that does not speak h2c gives
@@ -265,6 +265,9 @@ pub fn send_once_over(
     timeout: Duration,
     protocol: Protocol,
 ) -> Result<Response, LoadError> {
+    if timeout.is_zero() {
+        return Err(LoadError::InvalidPlan("timeout must be greater than zero".into()));
+    }
     match protocol {
         Protocol::Http1 => once::send_once(target, request, timeout),
         Protocol::Http2 { .. } => http2_request::send_once(target, request, timeout),
