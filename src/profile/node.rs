@@ -84,7 +84,13 @@ impl NodeProfiler {
                 )
             }),
         };
-        Ok(NodeProfiler {
+        Ok(NodeProfiler::with(version, node, why))
+    }
+
+    /// A profiler for `node` (found and probed), `--prof` when `why` says why, before any
+    /// window.
+    fn with(version: String, node: PathBuf, why: Option<String>) -> NodeProfiler {
+        NodeProfiler {
             version,
             node,
             sampler: if why.is_some() { NodeSampler::Prof } else { NodeSampler::CpuProf },
@@ -96,7 +102,7 @@ impl NodeProfiler {
             counted: Vec::new(),
             sampled: Vec::new(),
             notes: Vec::new(),
-        })
+        }
     }
 }
 
@@ -307,19 +313,7 @@ mod tests {
 
     #[test]
     fn a_relative_work_dir_gives_absolute_paths_to_the_server() {
-        let mut p = NodeProfiler {
-            version: "v20".into(),
-            node: PathBuf::from("node"),
-            sampler: NodeSampler::CpuProf,
-            why: None,
-            logs: PathBuf::new(),
-            window: 0,
-            ctl: PathBuf::new(),
-            seq: 0,
-            counted: Vec::new(),
-            sampled: Vec::new(),
-            notes: Vec::new(),
-        };
+        let mut p = NodeProfiler::with("v20".into(), PathBuf::from("node"), None);
         let rel = PathBuf::from("target").join(format!("node-env-test-{}", std::process::id()));
         std::fs::create_dir_all(&rel).unwrap();
         let env = p.server_env(&rel).unwrap();
