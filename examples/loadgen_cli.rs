@@ -67,6 +67,7 @@ fn real_main() -> Result<(), String> {
         cpus,
         check: ResponseCheck::default(),
         protocol: Protocol::Http1,
+        rotation: Vec::new(),
     };
     let report =
         loadgen::run(&plan, &Arc::new(AtomicBool::new(false)), &|_| {}).map_err(|e| e.to_string())?;

@@ -13,10 +13,9 @@ use std::time::Instant;
 use super::schedule::{Schedule, Stop};
 use super::{analyze, framework_result, precision, Collected, Settings};
 use crate::app::{self, App};
-use crate::loadgen::ResponseCheck;
 use crate::run::{
-    check_for, ensure_running, measure_load, verify_answer_over, AnswerError, Event, LoadOptions, Progress,
-    RunTarget, Session,
+    check_for, ensure_running, measure_load, verify_answer_over, AnswerError, Event, LoadCheck, LoadOptions,
+    Progress, RunTarget, Session,
 };
 use crate::schema::{
     CompareConfiguration, CompareResult, CompareSuite, CompareWorkload, Configuration, Endpoint,
@@ -60,7 +59,7 @@ struct Contender<'a> {
     session: Option<Session<'a>>,
     info: FrameworkInfo,
     /// Per workload: the response check (after verification) or nothing when not comparable.
-    checks: Vec<Option<ResponseCheck>>,
+    checks: Vec<Option<LoadCheck>>,
     collected: Vec<Collected>,
 }
 

@@ -83,9 +83,16 @@ pub(crate) struct Completed {
 
 /// The protocol-specific part of the load loop: send one request and read its response.
 pub(crate) trait Exchange {
-    /// Sends the request and reads the whole response, comparing its body with the expected
-    /// one when `compare`; gives up when `timer` fires. `now` is updated on every wake-up.
-    async fn exchange(&mut self, compare: bool, timer: Pin<&mut Sleep>, now: &mut Instant) -> Outcome;
+    /// Sends request `which` of the rotation (`Shared::requests`) and reads the whole response,
+    /// comparing its body with that request's expected one when `compare`; gives up when
+    /// `timer` fires. `now` is updated on every wake-up.
+    async fn exchange(
+        &mut self,
+        which: usize,
+        compare: bool,
+        timer: Pin<&mut Sleep>,
+        now: &mut Instant,
+    ) -> Outcome;
 }
 
 /// One request stream's pacing and accounting state, reused across its connections.
@@ -95,7 +102,7 @@ pub(crate) struct Pacer {
     /// This stream's index in the stats' `outstanding`.
     slot: usize,
     schedule: Schedule,
-    /// Responses completed by this stream, for `body_every_n`.
+    /// Requests sent by this stream, for `body_every_n` and the rotation.
     responses: u64,
 }
 
@@ -136,10 +143,15 @@ impl Pacer {
                 stats.outstanding[self.slot] = self.outstanding(Some((intended, sent)));
             }
             timer.as_mut().reset((sent + self.shared.timeout).into());
+            // Each stream starts the rotation at its own slot, so that every request of it is
+            // compared on some stream even when its length divides `body_every_n`.
+            let n = self.shared.requests.len() as u64;
+            let which = if n == 1 { 0 } else { ((self.responses + self.slot as u64) % n) as usize };
             let every_n = self.shared.body_every_n;
-            let compare =
-                self.shared.expected_body.is_some() && every_n > 0 && (self.responses + 1) % every_n == 0;
-            let outcome = ex.exchange(compare, timer.as_mut(), &mut now).await;
+            let compare = self.shared.requests[which].expected_body.is_some()
+                && every_n > 0
+                && (self.responses + 1) % every_n == 0;
+            let outcome = ex.exchange(which, compare, timer.as_mut(), &mut now).await;
             self.responses += 1;
             let mut stats = self.stats.borrow_mut();
             if stats.ended(now) {
@@ -151,7 +163,7 @@ impl Pacer {
                     let kind = match done.status {
                         500.. => Some(ErrorKind::Status5xx),
                         400..=499 => Some(ErrorKind::Status4xx),
-                        _ if self.body_wrong(&done) => Some(ErrorKind::Mismatch),
+                        _ if self.body_wrong(which, &done) => Some(ErrorKind::Mismatch),
                         _ => None,
                     };
                     match kind {
@@ -192,21 +204,12 @@ impl Pacer {
         Outstanding { in_flight, unsent: self.schedule.pending(in_flight.is_some()) }
     }
 
-    /// True if the completed response's body fails the configured check.
-    fn body_wrong(&self, done: &Completed) -> bool {
-        match &self.shared.expected_body {
+    /// True if the completed response to request `which` fails its configured check.
+    fn body_wrong(&self, which: usize, done: &Completed) -> bool {
+        match &self.shared.requests[which].expected_body {
             Some(expected) => done.mismatch || done.body_len != expected.len() as u64,
             None => false,
         }
-    }
-}
-
-/// True when `body` differs from the expected body, by value for JSON (`expected_json`).
-pub(crate) fn body_differs(shared: &Shared, body: &[u8]) -> bool {
-    match (&shared.expected_json, &shared.expected_body) {
-        (Some(json), _) => serde_json::from_slice::<serde_json::Value>(body).ok().as_ref() != Some(json),
-        (None, Some(expected)) => &expected[..] != body,
-        (None, None) => false,
     }
 }
 

@@ -74,14 +74,20 @@ pub(crate) async fn run_connection(mut pacer: Pacer) {
 }
 
 impl Exchange for Http1Exchange {
-    async fn exchange(&mut self, compare: bool, mut timer: Pin<&mut Sleep>, now: &mut Instant) -> Outcome {
-        let shared = &*self.shared;
+    async fn exchange(
+        &mut self,
+        which: usize,
+        compare: bool,
+        mut timer: Pin<&mut Sleep>,
+        now: &mut Instant,
+    ) -> Outcome {
+        let request = &self.shared.requests[which];
         let Some(stream) = self.stream.as_mut() else {
             return Outcome::Failed { started: false };
         };
         tokio::select! {
             biased;
-            r = stream.write_all(&shared.request) => if r.is_err() {
+            r = stream.write_all(&request.bytes) => if r.is_err() {
                 *now = Instant::now();
                 return Outcome::Failed { started: false };
             },
@@ -90,8 +96,8 @@ impl Exchange for Http1Exchange {
                 return Outcome::Timeout;
             }
         }
-        let compare = if compare { shared.expected_body.as_deref() } else { None };
-        let as_json = compare.is_some() && shared.expected_json.is_some();
+        let compare = if compare { request.expected_body.as_deref() } else { None };
+        let as_json = compare.is_some() && request.expected_json.is_some();
         self.mismatch = false;
         self.collected.clear();
         self.parser.start();
@@ -115,7 +121,7 @@ impl Exchange for Http1Exchange {
                     Ok(Feed::Done(n)) => {
                         self.start += n;
                         if as_json {
-                            self.mismatch = super::conn::body_differs(shared, &self.collected);
+                            self.mismatch = request.body_differs(&self.collected);
                         }
                         return Outcome::Complete(Completed {
                             status: self.parser.status,

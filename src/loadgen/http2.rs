@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio::time::Sleep;
 
-use super::conn::{body_differs, Completed, Exchange, Outcome, Pacer, MAX_BACKOFF, MIN_BACKOFF};
+use super::conn::{Completed, Exchange, Outcome, Pacer, MAX_BACKOFF, MIN_BACKOFF};
 use super::http2_request::client;
 use super::stats::ThreadStats;
 use super::worker::Shared;
@@ -108,12 +108,14 @@ impl Http2Exchange {
         Outcome::Failed { started }
     }
 
-    async fn round_trip(&mut self, compare: bool) -> Outcome {
+    async fn round_trip(&mut self, which: usize, compare: bool) -> Outcome {
         if poll_fn(|cx| self.send.poll_ready(cx)).await.is_err() {
             self.dead = true;
             return Outcome::Failed { started: false };
         }
-        let template = self.shared.http2.as_ref().expect("an http/2 run has a template");
+        let shared = self.shared.clone();
+        let request = &shared.requests[which];
+        let template = request.http2.as_ref().expect("an http/2 run has a template");
         let end = template.body.is_empty();
         let (response, mut body_out) = match self.send.send_request(template.build(), end) {
             Ok(sent) => sent,
@@ -145,16 +147,22 @@ impl Http2Exchange {
                 Err(e) => return self.failed(&e, true),
             }
         }
-        let mismatch = compare && body_differs(&self.shared, &self.collected);
+        let mismatch = compare && request.body_differs(&self.collected);
         Outcome::Complete(Completed { status, body_len, mismatch, close: false, first_byte })
     }
 }
 
 impl Exchange for Http2Exchange {
-    async fn exchange(&mut self, compare: bool, timer: Pin<&mut Sleep>, now: &mut Instant) -> Outcome {
+    async fn exchange(
+        &mut self,
+        which: usize,
+        compare: bool,
+        timer: Pin<&mut Sleep>,
+        now: &mut Instant,
+    ) -> Outcome {
         let outcome = tokio::select! {
             biased;
-            outcome = self.round_trip(compare) => outcome,
+            outcome = self.round_trip(which, compare) => outcome,
             () = timer => Outcome::Timeout, // dropping the stream resets it
         };
         *now = Instant::now();

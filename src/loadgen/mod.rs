@@ -43,6 +43,8 @@ mod worker;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_rotation;
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
@@ -60,7 +62,8 @@ pub struct Target {
     pub host_header: String,
 }
 
-/// The one request every connection sends, serialised once per run.
+/// A request to send (every connection sends it, with the plan's rotation), serialised once
+/// per run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestSpec {
     pub method: String,
@@ -143,6 +146,19 @@ pub struct LoadPlan {
     pub check: ResponseCheck,
     /// HTTP/1.1, or HTTP/2 with M streams on each of the `connections`.
     pub protocol: Protocol,
+    /// Further requests of the same method that every stream sends in turn with `request`
+    /// (`request`, `rotation[0]`, …, then `request` again; each stream starts at its own point),
+    /// so that a server cannot answer from a single cached response. Empty: `request` only.
+    pub rotation: Vec<Rotated>,
+}
+
+/// A request of [`LoadPlan::rotation`] and the answer it must get: its responses are checked
+/// like `request`'s under the plan's [`ResponseCheck`], against `expected_body`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotated {
+    pub request: RequestSpec,
+    /// Its verified answer (None: only the status is checked).
+    pub expected_body: Option<Vec<u8>>,
 }
 
 /// The phase that [`run`] reports through its `on_phase` callback.

@@ -1,6 +1,51 @@
-//! Serialises a [`RequestSpec`] once into the exact bytes written for every request.
+//! Serialises a [`RequestSpec`] once into the exact bytes written for every request, and
+//! prepares each request of a run's rotation with the answer its responses are checked against.
 
+use super::http2_request::H2Request;
 use super::{LoadError, RequestSpec, Target};
+
+/// One request of a run's rotation, ready to send, with its expected answer.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// The HTTP/1.1 bytes (in HTTP/2 runs only validated, never sent).
+    pub(crate) bytes: Box<[u8]>,
+    /// HTTP/2 runs: the request template.
+    pub(crate) http2: Option<H2Request>,
+    /// When set, every response body must have this length (and, when compared, these bytes).
+    pub(crate) expected_body: Option<Box<[u8]>>,
+    /// The expected body parsed, when bodies are compared as JSON by value.
+    pub(crate) expected_json: Option<serde_json::Value>,
+}
+
+impl Prepared {
+    /// `spec` for `target`, its responses checked against `expected` (as JSON when `json`).
+    pub(crate) fn new(
+        target: &Target,
+        spec: &RequestSpec,
+        expected: Option<&[u8]>,
+        json: bool,
+        http2: bool,
+    ) -> Result<Self, LoadError> {
+        Ok(Prepared {
+            bytes: serialize(target, spec)?.into_boxed_slice(),
+            http2: if http2 { Some(H2Request::new(target, spec)?) } else { None },
+            expected_body: expected.map(Box::from),
+            expected_json: match (expected, json) {
+                (Some(body), true) => serde_json::from_slice(body).ok(),
+                _ => None,
+            },
+        })
+    }
+
+    /// True when `body` differs from the expected body, by value for JSON (`expected_json`).
+    pub(crate) fn body_differs(&self, body: &[u8]) -> bool {
+        match (&self.expected_json, &self.expected_body) {
+            (Some(json), _) => serde_json::from_slice::<serde_json::Value>(body).ok().as_ref() != Some(json),
+            (None, Some(expected)) => &expected[..] != body,
+            (None, None) => false,
+        }
+    }
+}
 
 /// Methods whose requests carry `Content-Length` even with an empty body.
 const BODY_METHODS: [&str; 3] = ["POST", "PUT", "PATCH"];

@@ -13,7 +13,7 @@ use super::*;
 
 /// How a test server answers each request.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Mode {
+pub(super) enum Mode {
     /// `Content-Length` body "Hello, World!".
     Hello,
     /// The same body, chunked in three chunks written separately.
@@ -48,7 +48,7 @@ struct ServerState {
     stall: Mutex<Option<(Instant, Instant)>>,
 }
 
-fn server(mode: Mode) -> SocketAddr {
+pub(super) fn server(mode: Mode) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let state = Arc::new(ServerState::default());
@@ -151,7 +151,7 @@ fn respond(stream: &mut TcpStream, mode: Mode, state: &ServerState, body: &[u8])
     stream.write_all(&out).is_ok()
 }
 
-fn plan(addr: SocketAddr) -> LoadPlan {
+pub(super) fn plan(addr: SocketAddr) -> LoadPlan {
     LoadPlan {
         target: Target { addr, host_header: addr.to_string() },
         request: RequestSpec {
@@ -170,10 +170,11 @@ fn plan(addr: SocketAddr) -> LoadPlan {
         cpus: None,
         check: ResponseCheck::default(),
         protocol: Protocol::Http1,
+        rotation: Vec::new(),
     }
 }
 
-fn run_plan(plan: &LoadPlan) -> LoadReport {
+pub(super) fn run_plan(plan: &LoadPlan) -> LoadReport {
     let report = run(plan, &Arc::new(AtomicBool::new(false)), &|_| {}).unwrap();
     check_invariants(&report);
     report

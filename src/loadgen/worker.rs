@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::conn::{Pacer, Schedule};
-use super::http2_request::H2Request;
+use super::request::Prepared;
 use super::stats::ThreadStats;
-use super::{http1, http2, request, LoadError, LoadPlan, LoadReport, Pacing, Phase, Protocol};
+use super::{http1, http2, LoadError, LoadPlan, LoadReport, Pacing, Phase, Protocol};
 
 /// How often the ticker (and the caller's thread) look at the `stop` flag.
 const TICK: Duration = Duration::from_millis(20);
@@ -24,15 +24,12 @@ const BOUND_PERCENT: f64 = 85.0;
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) addr: SocketAddr,
-    pub(crate) request: Box<[u8]>,
+    /// The plan's request, then its rotation; each stream sends them in turn.
+    pub(crate) requests: Box<[Prepared]>,
     pub(crate) head_request: bool,
     pub(crate) timeout: Duration,
-    pub(crate) expected_body: Option<Box<[u8]>>,
     pub(crate) body_every_n: u64,
-    /// The expected body parsed, when bodies are compared as JSON by value.
-    pub(crate) expected_json: Option<serde_json::Value>,
-    /// HTTP/2 runs: the request template (`request` then only served validation).
-    pub(crate) http2: Option<H2Request>,
+    http2: bool,
     stop: Arc<AtomicBool>,
     /// Set when a worker thread failed to start, so the others end early.
     abort: AtomicBool,
@@ -53,36 +50,44 @@ pub(crate) fn run(
     stop: &Arc<AtomicBool>,
     on_phase: &(dyn Fn(Phase) + Sync),
 ) -> Result<LoadReport, LoadError> {
-    let request = request::serialize(&plan.target, &plan.request)?;
+    let http2 = matches!(plan.protocol, Protocol::Http2 { .. });
+    let json = plan.check.json;
+    let mut requests =
+        vec![Prepared::new(&plan.target, &plan.request, plan.check.expected_body.as_deref(), json, http2)?];
+    for other in &plan.rotation {
+        if !other.request.method.eq_ignore_ascii_case(&plan.request.method) {
+            return Err(LoadError::InvalidPlan(format!(
+                "rotated request {} {} must use the plan's method {}",
+                other.request.method, other.request.path, plan.request.method
+            )));
+        }
+        requests.push(Prepared::new(
+            &plan.target,
+            &other.request,
+            other.expected_body.as_deref(),
+            json,
+            http2,
+        )?);
+    }
     let threads = thread_count(plan)?;
     let addr = plan.target.addr;
     let streams = plan.protocol.streams();
-    let http2 = match plan.protocol {
-        Protocol::Http1 => {
-            std::net::TcpStream::connect_timeout(&addr, plan.timeout)
-                .map_err(|source| LoadError::Connect { addr, source })?;
-            None
-        }
-        Protocol::Http2 { .. } => {
-            // One full exchange first: a server that does not speak h2c fails here, clearly.
-            super::http2_request::send_once(&plan.target, &plan.request, plan.timeout)?;
-            Some(H2Request::new(&plan.target, &plan.request)?)
-        }
-    };
+    if http2 {
+        // One full exchange first: a server that does not speak h2c fails here, clearly.
+        super::http2_request::send_once(&plan.target, &plan.request, plan.timeout)?;
+    } else {
+        std::net::TcpStream::connect_timeout(&addr, plan.timeout)
+            .map_err(|source| LoadError::Connect { addr, source })?;
+    }
 
     let t0 = Instant::now();
     let measure_start = t0 + plan.warmup;
     let shared = Arc::new(Shared {
         addr,
-        request: request.into_boxed_slice(),
+        requests: requests.into_boxed_slice(),
         head_request: plan.request.method.eq_ignore_ascii_case("HEAD"),
         timeout: plan.timeout,
-        expected_body: plan.check.expected_body.clone().map(Vec::into_boxed_slice),
         body_every_n: plan.check.body_every_n,
-        expected_json: match (&plan.check.expected_body, plan.check.json) {
-            (Some(body), true) => serde_json::from_slice(body).ok(),
-            _ => None,
-        },
         http2,
         stop: stop.clone(),
         abort: AtomicBool::new(false),
@@ -240,7 +245,7 @@ fn worker(
                     Pacer::new(shared.clone(), stats.clone(), slot, schedule)
                 })
                 .collect();
-            if shared.http2.is_some() {
+            if shared.http2 {
                 tokio::task::spawn_local(http2::run_connection(pacers));
             } else {
                 for pacer in pacers {
@@ -381,6 +386,7 @@ mod tests {
             cpus: None,
             check: ResponseCheck::default(),
             protocol: Protocol::Http1,
+            rotation: Vec::new(),
         }
     }
 

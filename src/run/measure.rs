@@ -8,15 +8,13 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
+use super::answer::{check_for, request_of, rotation_of, verify_answer_over, AnswerError, LoadCheck};
 use super::{measurement_of, Event, LoadOptions, Progress, RunPlan, Session};
-use crate::loadgen::{self, LoadPlan, Pacing, Phase, Protocol, RequestSpec, ResponseCheck};
+use crate::loadgen::{self, LoadPlan, Pacing, Phase, Protocol};
 use crate::monitor::system::WindowProbe;
 use crate::monitor::Monitor;
 use crate::schema::{Measurement, WorkloadResult, WorkloadStatus};
-use crate::workload::{Expect, ExpectBody, Workload};
-
-/// Compare the body of every Nth response of a connection with the verified answer.
-const BODY_CHECK_EVERY: u64 = 64;
+use crate::workload::Workload;
 
 /// What became of one workload.
 #[derive(Debug, Clone)]
@@ -42,101 +40,6 @@ impl WorkloadOutcome {
         slot.reason = self.reason;
         slot.verified = self.verified;
         slot.results = self.results;
-    }
-}
-
-/// The request a workload sends, with the session's path prefix.
-pub fn request_of(workload: &Workload, session: &Session) -> RequestSpec {
-    RequestSpec {
-        method: workload.method.clone(),
-        path: session.path(&workload.path),
-        headers: workload.headers.clone(),
-        content_type: workload.content_type.clone(),
-        body: workload.body.clone(),
-    }
-}
-
-/// Why an answer did not pass verification.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnswerError {
-    /// Nothing usable came back (connection refused, timeout, server died).
-    NoAnswer(String),
-    /// An answer came back but differs from the contract.
-    Invalid(String),
-}
-
-/// Send the workload's request once and check the answer; `Ok` holds the verified body.
-/// Then send each of its verification variants (another body with its own expected answer,
-/// so that a constant answer fails) and check those too.
-pub fn verify_answer(
-    session: &mut Session,
-    workload: &Workload,
-    timeout: Duration,
-) -> Result<Vec<u8>, AnswerError> {
-    verify_answer_over(session, workload, timeout, Protocol::Http1)
-}
-
-/// [`verify_answer`] over `protocol` (status, body and content-type checked the same way).
-pub fn verify_answer_over(
-    session: &mut Session,
-    workload: &Workload,
-    timeout: Duration,
-    protocol: Protocol,
-) -> Result<Vec<u8>, AnswerError> {
-    let request = request_of(workload, session);
-    let body = send_and_check(session, &request, &workload.expect, timeout, protocol, "")?;
-    for variant in &workload.variants {
-        let request = RequestSpec {
-            content_type: variant.content_type.clone(),
-            body: variant.body.clone(),
-            ..request.clone()
-        };
-        send_and_check(
-            session,
-            &request,
-            &variant.expect,
-            timeout,
-            protocol,
-            &format!("{}: ", variant.label),
-        )?;
-    }
-    Ok(body)
-}
-
-/// Send one request and check its answer against `expect`; `prefix` starts an invalid reason
-/// (it names a variant).
-fn send_and_check(
-    session: &mut Session,
-    request: &RequestSpec,
-    expect: &Expect,
-    timeout: Duration,
-    protocol: Protocol,
-    prefix: &str,
-) -> Result<Vec<u8>, AnswerError> {
-    match loadgen::send_once_over(session.target(), request, timeout, protocol) {
-        Err(e) => {
-            let died = session.server_died().map(|r| format!("; {r}")).unwrap_or_default();
-            Err(AnswerError::NoAnswer(format!(
-                "{prefix}no answer to {} {}: {e}{died}",
-                request.method, request.path
-            )))
-        }
-        Ok(resp) => {
-            let content_type =
-                resp.headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.as_str());
-            crate::verify::check(expect, &request.body, resp.status, content_type, &resp.body)
-                .map(|()| resp.body)
-                .map_err(|reason| AnswerError::Invalid(format!("{prefix}{reason}")))
-        }
-    }
-}
-
-/// The response check for a workload whose answer was verified as `body`.
-pub fn check_for(workload: &Workload, body: Option<Vec<u8>>) -> ResponseCheck {
-    let json = matches!(workload.expect.body, ExpectBody::Echo | ExpectBody::Json(_));
-    match body {
-        Some(body) => ResponseCheck { expected_body: Some(body), body_every_n: BODY_CHECK_EVERY, json },
-        None => ResponseCheck { expected_body: None, body_every_n: 0, json: false },
     }
 }
 
@@ -189,13 +92,13 @@ pub fn measure_workload(
 pub fn measure_load(
     session: &mut Session,
     workload: &Workload,
-    check: ResponseCheck,
+    check: LoadCheck,
     load: &LoadOptions,
     progress: &dyn Progress,
     stop: &Arc<AtomicBool>,
 ) -> WorkloadOutcome {
     let name = workload.name.clone();
-    let verified = check.expected_body.is_some();
+    let verified = check.response.expected_body.is_some();
     let failed = |reason: String| {
         progress.event(&Event::Failed { workload: name.clone(), reason: reason.clone() });
         WorkloadOutcome::new(WorkloadStatus::Failed, Some(reason), verified)
@@ -215,7 +118,8 @@ pub fn measure_load(
         timeout: load.timeout,
         threads: None,
         cpus: load.loadgen_cpus.clone(),
-        check,
+        rotation: rotation_of(workload, session, &check),
+        check: check.response,
         protocol: load.protocol,
     };
     let ids = session.server_ids();

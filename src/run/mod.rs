@@ -3,18 +3,19 @@
 //! Talks to `app` (setup), `server` (lifecycle), `verify`, `loadgen` and `monitor`; reports
 //! progress through [`Progress`] and returns a [`RunResult`] (partial on Ctrl-C).
 
+mod answer;
 mod convert;
 pub mod machine;
 mod measure;
 pub mod pinning;
 mod session;
 
+pub use answer::{
+    check_for, request_of, rotation_of, verify_answer, verify_answer_over, AnswerError, LoadCheck, Verified,
+};
 pub use convert::{latency_of, measurement_of};
 pub use machine::MachineLog;
-pub use measure::{
-    check_for, ensure_running, measure_load, measure_workload, request_of, verify_answer, verify_answer_over,
-    AnswerError, WorkloadOutcome,
-};
+pub use measure::{ensure_running, measure_load, measure_workload, WorkloadOutcome};
 pub use pinning::{PinRequest, Pinning};
 pub use session::{metadata_now, metadata_with, Session, SessionError};
 

@@ -21,6 +21,12 @@ const FIXTURES: &[(&str, &[u8])] = &[
     ("fixtures/json-medium.json", include_bytes!("../../suites/fixtures/json-medium.json")),
     ("fixtures/json-large.json", include_bytes!("../../suites/fixtures/json-large.json")),
     ("fixtures/json-very-large.json", include_bytes!("../../suites/fixtures/json-very-large.json")),
+    ("fixtures/json-medium-variant.json", include_bytes!("../../suites/fixtures/json-medium-variant.json")),
+    ("fixtures/json-large-variant.json", include_bytes!("../../suites/fixtures/json-large-variant.json")),
+    (
+        "fixtures/json-very-large-variant.json",
+        include_bytes!("../../suites/fixtures/json-very-large-variant.json"),
+    ),
 ];
 
 /// Names of the built-in suites.
@@ -111,6 +117,9 @@ mod tests {
             ("fixtures/json-medium.json", 1536),
             ("fixtures/json-large.json", 15 * 1024),
             ("fixtures/json-very-large.json", 150 * 1024),
+            ("fixtures/json-medium-variant.json", 1536),
+            ("fixtures/json-large-variant.json", 15 * 1024),
+            ("fixtures/json-very-large-variant.json", 150 * 1024),
         ];
         assert_eq!(fixture_paths().len(), targets.len());
         for (path, target) in targets {

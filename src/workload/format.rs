@@ -82,6 +82,40 @@ pub(crate) struct RawWorkload {
     #[serde(default)]
     #[schemars(with = "RawExpect")]
     pub expect: Option<RawExpect>,
+    /// Other requests of the same method and headers (`[[workloads.variants]]`), each with its
+    /// own answer: verified before measuring, then sent in turn with the workload's request, so
+    /// that an app cannot pass, or be measured, with one constant answer. Not with `multipart`
+    /// (which has `variant_files`).
+    #[serde(default)]
+    #[schemars(with = "Vec<RawVariant>", length(min = 1))]
+    pub variants: Option<Spanned<Vec<RawVariant>>>,
+}
+
+/// One `[[workloads.variants]]` table: what differs from the workload's request, and the answer
+/// it must get. At least one of `path`, `body` and `body_file`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Variant", extend(
+    "anyOf" = [{ "required": ["path"] }, { "required": ["body"] }, { "required": ["body_file"] }],
+    "not" = { "required": ["body", "body_file"] },
+))]
+pub(crate) struct RawVariant {
+    /// Path and query string (default: the workload's), e.g. `"/path/int/7"`.
+    #[serde(default)]
+    #[schemars(with = "String", regex(pattern = r"^/[^\s]*$"))]
+    pub path: Option<Spanned<String>>,
+    /// The request body, inline (default: the workload's).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub body: Option<Spanned<String>>,
+    /// The request body from a file, relative to the suite file.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub body_file: Option<Spanned<String>>,
+    /// The answer this variant must get (default: status 200, any body).
+    #[serde(default)]
+    #[schemars(with = "RawExpect")]
+    pub expect: Option<RawExpect>,
 }
 
 /// The `[workloads.expect]` table: the status, and at most one of `echo_body = true`,

@@ -11,6 +11,7 @@ pub mod multipart;
 #[cfg(test)]
 mod tests_multipart;
 mod validate;
+mod variants;
 
 use std::path::Path;
 
@@ -48,20 +49,26 @@ pub struct Workload {
     /// Relative share in mixed suites; at least 1.
     pub weight: u32,
     pub expect: Expect,
-    /// Further requests sent only during verification, each with its own expected answer, so
-    /// that an app cannot pass with a constant answer (e.g. a multipart body with other files).
+    /// Further requests, each with its own expected answer, so that an app cannot pass with a
+    /// constant answer: verified before measuring, and those that rotate also measured.
     pub variants: Vec<Variant>,
 }
 
-/// A verification-only request of a workload: the same method, path and headers as the
-/// workload, with this body and Content-Type.
+/// Another request of a workload: the same method and headers, with this path (None: the
+/// workload's), body and Content-Type, and its own expected answer. Every variant is verified;
+/// those that `rotate` are also sent in turn with the workload's request while it is measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Variant {
-    /// What differs, for messages (e.g. "2 files, 1357 bytes").
+    /// What differs, for messages (e.g. "variant with 2 files, 1357 bytes", "variant 1 (GET
+    /// /path/int/7)").
     pub label: String,
+    pub path: Option<String>,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
     pub expect: Expect,
+    /// Sent in rotation during warm-up and measurement too (`[[workloads.variants]]`), not only
+    /// during verification (multipart's `variant_files`, which would change the workload's size).
+    pub rotate: bool,
 }
 
 impl Workload {

@@ -26,7 +26,7 @@ pub(crate) enum Fixtures<'a> {
 
 impl Fixtures<'_> {
     /// The bytes of `relative`, or a message saying where it was looked for.
-    fn read(&self, key: &str, relative: &str) -> Result<Vec<u8>, String> {
+    pub(super) fn read(&self, key: &str, relative: &str) -> Result<Vec<u8>, String> {
         match self {
             Fixtures::Dir(dir) => {
                 let path = dir.join(relative);
@@ -169,8 +169,29 @@ fn build_workload(
         }
         (None, None) => Vec::new(),
     };
-    let expect = build_expect(raw.expect.as_ref(), &raw, &body, form.as_ref(), at, fixtures)?;
-    let variants = build_variants(at, name, raw.expect.as_ref(), form.as_ref(), expect.status)?;
+    let body_span = raw.body.as_ref().or(raw.body_file.as_ref()).map(Spanned::span);
+    let expect =
+        build_expect(raw.expect.as_ref(), name, body_span.clone(), &body, form.as_ref(), at, fixtures)?;
+    let mut variants = build_variants(at, name, raw.expect.as_ref(), form.as_ref(), expect.status)?;
+    if let Some(declared) = &raw.variants {
+        if form.is_some() {
+            return Err(at.invalid(
+                declared.span(),
+                format!(
+                    "workload '{name}' is multipart, whose variant is [workloads.multipart] variant_files; \
+                     remove its [[workloads.variants]]"
+                ),
+            ));
+        }
+        let base = super::variants::Base {
+            name,
+            path: raw.path.get_ref(),
+            body: &body,
+            content_type: raw.content_type.as_ref().map(|c| c.get_ref().as_str()),
+            body_span,
+        };
+        variants.extend(super::variants::build(at, &base, declared, fixtures)?);
+    }
     let content_type = match &form {
         Some(f) => Some(multipart::content_type(&f.boundary)),
         None => raw.content_type.map(Spanned::into_inner),
@@ -241,9 +262,12 @@ fn check_headers(at: Locator, raw: &RawWorkload) -> Result<Vec<(String, String)>
     Ok(headers.get_ref().0.clone())
 }
 
-fn build_expect(
+/// The expected answer of workload `name` (or of its variant) whose request body is `body`,
+/// written at `body_span` when the file gives one.
+pub(super) fn build_expect(
     expect: Option<&RawExpect>,
-    workload: &RawWorkload,
+    name: &str,
+    body_span: Option<Range<usize>>,
     body: &[u8],
     form: Option<&Form>,
     at: Locator,
@@ -282,7 +306,6 @@ fn build_expect(
         ));
     }
 
-    let name = workload.name.get_ref();
     let body_kind = if let Some(summary) = summary {
         let Some(form) = form else {
             return Err(at.invalid(
@@ -292,7 +315,6 @@ fn build_expect(
         };
         ExpectBody::Json(multipart::summary(&form.files))
     } else if let Some(echo) = echo {
-        let body_span = workload.body.as_ref().or(workload.body_file.as_ref()).map(Spanned::span);
         let Some(body_span) = body_span.filter(|_| !body.is_empty()) else {
             return Err(at.invalid(
                 echo.span(),
@@ -461,9 +483,11 @@ fn build_variants(
             if files.len() == 1 { "" } else { "s" },
             expected["total_bytes"]
         ),
+        path: None,
         content_type: Some(multipart::content_type(&form.boundary)),
         body: multipart::body(&form.boundary, &files),
         expect: Expect { status, body: ExpectBody::Json(expected) },
+        rotate: false,
     }])
 }
 

@@ -1,10 +1,12 @@
 """A tiny HTTP/1.1 server for the harness's own failure tests (stdlib only).
 
 MOCK_MODE picks the behaviour:
-  ok        the baseline contract (/health, /plaintext, /json), POST /echo and
-            POST /multipart/{small,medium,large} (files counted from the body)
-  wrong     like ok, but /json answers {"message": "Hello"} (a contract violation) and
-            /multipart/* answer the contract's constants whatever was sent (hard-coded)
+  ok        the baseline contract (/health, /plaintext, /json), POST /echo,
+            POST /multipart/{small,medium,large} (files counted from the body) and
+            GET /path/int/N ({"id": N})
+  wrong     like ok, but /json answers {"message": "Hello"} (a contract violation),
+            /multipart/* answer the contract's constants whatever was sent and
+            /path/int/N answers {"id": 42} whatever N is (hard-coded)
   crash     like ok, but the process exits after MOCK_CRASH_AFTER requests to /plaintext
   slow      sleeps MOCK_DELAY seconds before listening, then like ok
   lag       like ok, but every answer waits MOCK_LAG_MS milliseconds first
@@ -54,6 +56,8 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/json":
             message = "Hello" if MODE == "wrong" else "Hello, World!"
             self.reply(200, {"message": message})
+        elif self.path.startswith("/path/int/") and self.path[10:].isdigit():
+            self.reply(200, {"id": 42 if MODE == "wrong" else int(self.path[10:])})
         else:
             self.reply(404, {"error": "not found", "path": self.path})
 

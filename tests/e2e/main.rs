@@ -25,3 +25,4 @@ mod profile_ruby;
 mod real_apps;
 mod schema_validation;
 mod shard;
+mod variants;
