@@ -49,12 +49,14 @@ pub(super) fn build(
             None => None,
         };
         let (body, body_span) = match (&raw.body, &raw.body_file) {
-            (Some(_), Some(file)) => return Err(at.invalid(
-                file.span(),
-                format!(
+            (Some(_), Some(file)) => {
+                return Err(at.invalid(
+                    file.span(),
+                    format!(
                     "variant {number} of workload '{name}' sets both body and body_file; keep one of them"
                 ),
-            )),
+                ))
+            }
             (Some(body), None) => (body.get_ref().as_bytes().to_vec(), Some(body.span())),
             (None, Some(file)) => {
                 let bytes = fixtures
