@@ -137,6 +137,20 @@ pub fn profile_short(args: &[&str], dir: &Path) -> serde_json::Value {
 }
 
 /// stdout and stderr as text, for messages.
+/// `run` of a test-double app (`tests/apps`) on `suite`, 1 s with 2 connections and no
+/// warm-up, into `out`: (exit code, stderr).
+pub fn run_mock_suite(tag: &Tag, app: &str, suite: &str, out: &Path) -> (i32, String) {
+    let output = tag
+        .command()
+        .args(["run", "--apps", "tests/apps", "--framework", app, "--suite", suite])
+        .args(["--duration", "1", "--warmup", "0", "--concurrency", "2", "--output"])
+        .arg(out)
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    (output.status.code().unwrap_or(-1), err)
+}
+
 pub fn text(out: &Output) -> (String, String) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }

@@ -1,26 +1,14 @@
 //! The `multipart` suite against the test double: an app that counts the files it received
 //! passes verification; one that answers the contract's constants is caught by the variant.
 
-use crate::helpers::{read_json, text, workload, Tag};
-
-fn run_multipart(tag: &Tag, app: &str, out: &std::path::Path) -> (i32, String) {
-    let output = tag
-        .command()
-        .args(["run", "--apps", "tests/apps", "--framework", app, "--suite", "multipart"])
-        .args(["--duration", "1", "--warmup", "0", "--concurrency", "2", "--output"])
-        .arg(out)
-        .output()
-        .unwrap();
-    let (_, err) = text(&output);
-    (output.status.code().unwrap_or(-1), err)
-}
+use crate::helpers::{read_json, run_mock_suite, workload, Tag};
 
 #[test]
 fn an_app_that_counts_the_files_is_verified_and_measured() {
     let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.json");
-    let (code, err) = run_multipart(&tag, "mock-ok", &out);
+    let (code, err) = run_mock_suite(&tag, "mock-ok", "multipart", &out);
     tag.assert_no_leftovers();
     assert_eq!(code, 0, "{err}");
     let r = read_json(&out);
@@ -37,7 +25,7 @@ fn a_hard_coded_answer_is_caught_by_the_variant() {
     let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.json");
-    let (code, err) = run_multipart(&tag, "mock-wrong", &out);
+    let (code, err) = run_mock_suite(&tag, "mock-wrong", "multipart", &out);
     tag.assert_no_leftovers();
     assert_eq!(code, 1, "{err}");
     let r = read_json(&out);

@@ -1,28 +1,16 @@
 //! `[[workloads.variants]]` against the test double: an app that reads the path passes and is
 //! measured on both requests; one that answers a constant is caught by the variant.
 
-use crate::helpers::{read_json, text, workload, Tag};
+use crate::helpers::{read_json, run_mock_suite, workload, Tag};
 
 const SUITE: &str = "tests/fixtures/variants/path-int.toml";
-
-fn run_variants(tag: &Tag, app: &str, out: &std::path::Path) -> (i32, String) {
-    let output = tag
-        .command()
-        .args(["run", "--apps", "tests/apps", "--framework", app, "--suite", SUITE])
-        .args(["--duration", "1", "--warmup", "0", "--concurrency", "2", "--output"])
-        .arg(out)
-        .output()
-        .unwrap();
-    let (_, err) = text(&output);
-    (output.status.code().unwrap_or(-1), err)
-}
 
 #[test]
 fn an_app_that_reads_the_path_is_verified_and_measured_on_every_variant() {
     let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.json");
-    let (code, err) = run_variants(&tag, "mock-ok", &out);
+    let (code, err) = run_mock_suite(&tag, "mock-ok", SUITE, &out);
     tag.assert_no_leftovers();
     assert_eq!(code, 0, "{err}");
     let r = read_json(&out);
@@ -42,7 +30,7 @@ fn a_hard_coded_answer_is_caught_by_the_path_variant() {
     let tag = Tag::new();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.json");
-    let (code, err) = run_variants(&tag, "mock-wrong", &out);
+    let (code, err) = run_mock_suite(&tag, "mock-wrong", SUITE, &out);
     tag.assert_no_leftovers();
     assert_eq!(code, 1, "{err}");
     let r = read_json(&out);
