@@ -113,16 +113,15 @@ impl Http2Exchange {
             self.dead = true;
             return Outcome::Failed { started: false };
         }
-        let shared = self.shared.clone();
-        let request = &shared.requests[which];
-        let template = request.http2.as_ref().expect("an http/2 run has a template");
-        let end = template.body.is_empty();
-        let (response, mut body_out) = match self.send.send_request(template.build(), end) {
+        // Head and body taken up front, so that nothing borrows `self.shared` across the awaits.
+        let template = self.shared.requests[which].http2.as_ref().expect("an http/2 run has a template");
+        let body = (!template.body.is_empty()).then(|| template.body.clone());
+        let (response, mut body_out) = match self.send.send_request(template.build(), body.is_none()) {
             Ok(sent) => sent,
             Err(e) => return self.failed(&e, false),
         };
-        if !end {
-            if let Err(e) = body_out.send_data(template.body.clone(), true) {
+        if let Some(body) = body {
+            if let Err(e) = body_out.send_data(body, true) {
                 return self.failed(&e, false);
             }
         }
@@ -147,7 +146,7 @@ impl Http2Exchange {
                 Err(e) => return self.failed(&e, true),
             }
         }
-        let mismatch = compare && request.body_differs(&self.collected);
+        let mismatch = compare && self.shared.requests[which].body_differs(&self.collected);
         Outcome::Complete(Completed { status, body_len, mismatch, close: false, first_byte })
     }
 }
