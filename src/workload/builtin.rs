@@ -13,6 +13,7 @@ const SUITES: &[(&str, &str)] = &[
     ("forms", include_str!("../../suites/forms.toml")),
     ("baseline", include_str!("../../suites/baseline.toml")),
     ("multipart", include_str!("../../suites/multipart.toml")),
+    ("streaming", include_str!("../../suites/streaming.toml")),
 ];
 
 /// Fixture files, keyed by their path relative to `suites/`.
@@ -64,7 +65,16 @@ mod tests {
     fn every_builtin_suite_parses() {
         assert_eq!(
             names(),
-            ["all", "json-bodies", "path-params", "query-params", "forms", "baseline", "multipart"]
+            [
+                "all",
+                "json-bodies",
+                "path-params",
+                "query-params",
+                "forms",
+                "baseline",
+                "multipart",
+                "streaming"
+            ]
         );
         for name in names() {
             let suite = builtin(name);

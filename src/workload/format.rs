@@ -89,6 +89,43 @@ pub(crate) struct RawWorkload {
     #[serde(default)]
     #[schemars(with = "Vec<RawVariant>", length(min = 1))]
     pub variants: Option<Spanned<Vec<RawVariant>>>,
+    /// A streaming workload: `"sse"` (server-sent events) or `"websocket"` (RFC 6455 echo);
+    /// absent for a plain HTTP request and response. See `[workloads.sse]` and
+    /// `[workloads.websocket]`.
+    #[serde(default)]
+    #[schemars(with = "String", extend("enum" = ["sse", "websocket"]))]
+    pub protocol: Option<Spanned<String>>,
+    /// `protocol = "sse"` only: the stream the app must send.
+    #[serde(default)]
+    #[schemars(with = "RawSse")]
+    pub sse: Option<Spanned<RawSse>>,
+    /// `protocol = "websocket"` only: the messages the harness sends (default 128 bytes).
+    #[serde(default)]
+    #[schemars(with = "RawWebSocket")]
+    pub websocket: Option<Spanned<RawWebSocket>>,
+}
+
+/// The `[workloads.sse]` table: the number of events the app must send on each stream (the
+/// workload's path carries the same `count=N`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Sse")]
+pub(crate) struct RawSse {
+    /// Events per stream, 1 to 100000; equal to the path's `count=`.
+    #[schemars(with = "u32", range(min = 1, max = 100_000))]
+    pub events: Spanned<i64>,
+}
+
+/// The `[workloads.websocket]` table: the text messages the harness sends; each carries its
+/// sequence number, so that a constant echo is caught.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "WebSocket")]
+pub(crate) struct RawWebSocket {
+    /// Payload size of each text message in bytes, 16 to 1048576 (default 128).
+    #[serde(default)]
+    #[schemars(with = "u32", range(min = 16, max = 1_048_576), extend("default" = 128))]
+    pub message_bytes: Option<Spanned<i64>>,
 }
 
 /// One `[[workloads.variants]]` table: what differs from the workload's request, and the answer

@@ -8,6 +8,7 @@ mod builtin;
 mod error;
 mod format;
 pub mod multipart;
+mod streaming;
 #[cfg(test)]
 mod tests_multipart;
 mod validate;
@@ -52,6 +53,28 @@ pub struct Workload {
     /// Further requests, each with its own expected answer, so that an app cannot pass with a
     /// constant answer: verified before measuring, and those that rotate also measured.
     pub variants: Vec<Variant>,
+    /// A streaming workload (`protocol = "sse"` or `"websocket"`); None: one HTTP request and
+    /// its response.
+    pub stream: Option<Stream>,
+}
+
+/// What a streaming workload exchanges instead of one HTTP response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// `GET path` with `Accept: text/event-stream`; the app sends exactly `events` events.
+    Sse { events: u32 },
+    /// An RFC 6455 upgrade on `path`, then text messages of `message_bytes` echoed back.
+    WebSocket { message_bytes: usize },
+}
+
+impl Stream {
+    /// `sse` or `websocket`, as in the suite file and the result.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Stream::Sse { .. } => "sse",
+            Stream::WebSocket { .. } => "websocket",
+        }
+    }
 }
 
 /// Another request of a workload: the same method and headers, with this path (None: the
@@ -99,7 +122,7 @@ pub enum ExpectBody {
 }
 
 /// Names of the built-in suites: all, json-bodies, path-params, query-params, forms, baseline,
-/// multipart.
+/// multipart, streaming.
 pub fn builtin_names() -> Vec<&'static str> {
     builtin::names()
 }
@@ -235,7 +258,16 @@ mod tests {
     fn builtin_names_are_the_seed_suites_then_baseline_and_multipart() {
         assert_eq!(
             builtin_names(),
-            ["all", "json-bodies", "path-params", "query-params", "forms", "baseline", "multipart"]
+            [
+                "all",
+                "json-bodies",
+                "path-params",
+                "query-params",
+                "forms",
+                "baseline",
+                "multipart",
+                "streaming"
+            ]
         );
         assert_eq!(load_suite("baseline").unwrap().workloads.len(), 2);
     }
@@ -246,7 +278,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown suite 'jsn-bodies'; valid suites: all, json-bodies, path-params, \
-             query-params, forms, baseline, multipart (or a path to a .toml file)"
+             query-params, forms, baseline, multipart, streaming (or a path to a .toml file)"
         );
     }
 

@@ -139,6 +139,7 @@ fn build_workload(
         check_header_value(at, content_type, "content_type")?;
     }
     let headers = check_headers(at, &raw)?;
+    let stream = super::streaming::build(at, name, &raw)?;
     let weight = match &raw.weight {
         None => 1,
         Some(w) => u32::try_from(*w.get_ref()).ok().filter(|&w| w >= 1).ok_or_else(|| {
@@ -208,6 +209,7 @@ fn build_workload(
         weight,
         expect,
         variants,
+        stream,
     })
 }
 
