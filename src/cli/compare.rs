@@ -190,6 +190,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> anyhow::Result<i32> {
     let design = args.rounds_design();
     let selection = crate::workload::select_from(&args.load.suite, &args.load.workload)?;
     let load = args.load.load_options()?;
+    super::options::refuse_streaming_conflicts(&selection.workloads, &load)?;
     let apps = args
         .frameworks
         .iter()

@@ -188,6 +188,18 @@ impl LoadArgs {
     }
 }
 
+/// Usage error when the options cannot run the chosen streaming workloads (`--http2`, or
+/// `--rate` with SSE).
+pub fn refuse_streaming_conflicts(
+    workloads: &[crate::workload::Workload],
+    load: &LoadOptions,
+) -> Result<(), Usage> {
+    match crate::run::streaming_conflict(workloads, load) {
+        Some(message) => Err(Usage(message)),
+        None => Ok(()),
+    }
+}
+
 /// Write `result` where `--output`/`--format` ask, and `table` for people: the JSON to the
 /// file (pretty unless `--format json`) and the table to stdout; without `--output`, stdout
 /// gets the chosen format (and stderr the table, for pretty JSON).

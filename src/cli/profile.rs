@@ -89,6 +89,7 @@ fn out_dir(args: &ProfileArgs) -> PathBuf {
 pub fn run(args: ProfileArgs, quiet: bool) -> anyhow::Result<i32> {
     let selection = crate::workload::select_from(&args.load.suite, &args.load.workload)?;
     let load = args.load.load_options()?;
+    super::options::refuse_streaming_conflicts(&selection.workloads, &load)?;
     if !(args.profile_duration.is_finite() && args.profile_duration > 0.0 && args.profile_duration <= 3600.0)
     {
         return Err(Usage(format!(

@@ -88,6 +88,7 @@ pub fn emit(result: &RunResult, load: &LoadArgs, quiet: bool) -> anyhow::Result<
 pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<i32> {
     let selection = crate::workload::select_from(&args.load.suite, &args.load.workload)?;
     let mut load = args.load.load_options_for(args.url.is_none())?;
+    super::options::refuse_streaming_conflicts(&selection.workloads, &load)?;
     let (total_concurrency, total_rate) = (load.concurrency, load.rate);
     let shard = args.shard.apply(args.url.as_deref(), &mut load)?;
     let target =

@@ -79,6 +79,9 @@ pub(crate) struct Completed {
     pub(crate) close: bool,
     /// When the first byte of the response (HTTP/2: its HEADERS) arrived.
     pub(crate) first_byte: Instant,
+    /// A latency measured by the protocol that replaces `now − intended` (SSE: the event's
+    /// delivery latency, from the server's timestamp); None for request/response protocols.
+    pub(crate) latency: Option<Duration>,
 }
 
 /// The protocol-specific part of the load loop: send one request and read its response.
@@ -171,7 +174,8 @@ impl Pacer {
                         None => {
                             let fixed = matches!(self.schedule, Schedule::Fixed { .. });
                             let ttfb = done.first_byte.saturating_duration_since(sent);
-                            stats.success(now, now - intended, fixed.then(|| now - sent));
+                            let latency = done.latency.unwrap_or(now - intended);
+                            stats.success(now, latency, fixed.then(|| now - sent));
                             stats.first_byte(now, ttfb);
                         }
                     }
@@ -204,11 +208,12 @@ impl Pacer {
         Outstanding { in_flight, unsent: self.schedule.pending(in_flight.is_some()) }
     }
 
-    /// True if the completed response to request `which` fails its configured check.
+    /// True if the completed response to request `which` fails its configured check (or, for
+    /// the streaming exchanges, which compare every message themselves, was flagged).
     fn body_wrong(&self, which: usize, done: &Completed) -> bool {
         match &self.shared.requests[which].expected_body {
             Some(expected) => done.mismatch || done.body_len != expected.len() as u64,
-            None => false,
+            None => done.mismatch,
         }
     }
 }

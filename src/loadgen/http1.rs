@@ -129,6 +129,7 @@ impl Exchange for Http1Exchange {
                             mismatch: self.mismatch,
                             close: self.parser.close,
                             first_byte,
+                            latency: None,
                         });
                     }
                     Ok(Feed::NeedMore(n)) => self.start += n,
@@ -164,6 +165,7 @@ impl Exchange for Http1Exchange {
                             mismatch: self.mismatch,
                             close: true,
                             first_byte,
+                            latency: None,
                         })
                     } else {
                         Outcome::Failed { started }

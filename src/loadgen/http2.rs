@@ -147,7 +147,7 @@ impl Http2Exchange {
             }
         }
         let mismatch = compare && self.shared.requests[which].body_differs(&self.collected);
-        Outcome::Complete(Completed { status, body_len, mismatch, close: false, first_byte })
+        Outcome::Complete(Completed { status, body_len, mismatch, close: false, first_byte, latency: None })
     }
 }
 

@@ -8,7 +8,7 @@
 //! running a current-thread runtime with one task per connection. Results go into thread-local HDR histograms and per-second
 //! counters that are merged when the run ends, so memory does not grow with the
 //! number of requests. This module may call only the standard library, tokio,
-//! httparse, h2, http, bytes, hdrhistogram, libc and nix; it never prints.
+//! httparse, h2, http, bytes, hdrhistogram, libc, nix, serde_json, sha1 and base64; it never prints.
 //!
 //! Counting rules:
 //! - a response is counted in the phase in which it *completes*: responses in
@@ -29,17 +29,35 @@
 //! - in HTTP/2 each stream slot is paced and accounted like an HTTP/1.1 connection (in
 //!   fixed rate each gets 1/(N × M) of the rate); a reset stream is one read error and the
 //!   connection stays, a failed connection fails its in-flight streams and is replaced.
+//!
+//! Streaming workloads ([`StreamPlan`], over HTTP/1.1 only) run through the same loop, where
+//! one "request" is one unit of the stream:
+//! - SSE: one **event**. A stream's first exchange writes the GET; each exchange takes the next
+//!   event; its latency is the delivery latency (client wall clock − the server's `ts_us`, both
+//!   on this host; negative values are clamped to 0 and counted). After the N-th event the end of
+//!   the response is read and the next GET goes out on the same connection. Closed loop only: a
+//!   fixed rate of events is not something the client can pace.
+//! - WebSocket: one **echoed message** (one text frame out, its echo back); latency is the
+//!   round trip. Each connection starts with TCP connect + upgrade, timed in its own histogram.
+//!
+//! See `sse` and `ws` for the error rules of each.
 
 mod conn;
 mod error;
+mod event;
+mod frame;
 mod http1;
 mod http2;
 mod http2_request;
 mod once;
 mod parse;
 mod request;
+mod sse;
 mod stats;
+mod stream_stats;
 mod worker;
+mod ws;
+mod ws_once;
 
 #[cfg(test)]
 mod tests;
@@ -52,7 +70,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use error::LoadError;
+pub use event::{event_data, wall_us, EventData, SseEvent, SseParser};
+pub use stream_stats::StreamFigures;
 pub use worker::generator_cpus;
+pub use ws_once::{websocket_once, WsAnswer, WsMessage};
 
 /// Where to send requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +148,17 @@ impl Protocol {
     }
 }
 
+/// What a streaming workload exchanges on each connection instead of requests and responses
+/// (see the module doc for what one "request" is then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamPlan {
+    /// `request` is the SSE GET; each stream must deliver `events` events.
+    Sse { events: u32 },
+    /// `request` is the upgrade GET (without its key, added per connection); each exchange
+    /// echoes one text message of `message_bytes`.
+    WebSocket { message_bytes: usize },
+}
+
 /// A validated description of one load run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadPlan {
@@ -150,6 +182,8 @@ pub struct LoadPlan {
     /// (`request`, `rotation[0]`, …, then `request` again; each stream starts at its own point),
     /// so that a server cannot answer from a single cached response. Empty: `request` only.
     pub rotation: Vec<Rotated>,
+    /// A streaming workload (HTTP/1.1, no rotation); None: requests and responses.
+    pub stream: Option<StreamPlan>,
 }
 
 /// A request of [`LoadPlan::rotation`] and the answer it must get: its responses are checked
@@ -251,6 +285,8 @@ pub struct LoadReport {
     /// `bytes_received` is heads and framing.
     pub responses: u64,
     pub body_bytes: u64,
+    /// SSE and WebSocket figures of the window (empty for plain HTTP).
+    pub stream: StreamFigures,
 }
 
 /// Runs warm-up (not counted) then the measured window.

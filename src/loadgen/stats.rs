@@ -97,6 +97,8 @@ pub(crate) struct ThreadStats {
     pub(crate) ttfb: Histogram<u64>,
     /// One entry per connection of this thread, indexed by its slot.
     pub(crate) outstanding: Vec<Outstanding>,
+    /// SSE and WebSocket figures (empty for plain HTTP); callers check [`Self::in_window`].
+    pub(crate) stream: super::stream_stats::StreamFigures,
 }
 
 impl ThreadStats {
@@ -115,6 +117,7 @@ impl ThreadStats {
             body_bytes: 0,
             ttfb: latency_histogram(),
             outstanding: Vec::new(),
+            stream: Default::default(),
         }
     }
 
@@ -128,6 +131,11 @@ impl ThreadStats {
     /// their outstanding requests to [`ThreadStats::finish`].
     pub(crate) fn ended(&self, now: Instant) -> bool {
         now >= self.end
+    }
+
+    /// True when `now` lies in the measured window.
+    pub(crate) fn in_window(&self, now: Instant) -> bool {
+        now >= self.start && now < self.end
     }
 
     fn second(&mut self, now: Instant) -> Option<&mut SecondStats> {
@@ -248,6 +256,7 @@ impl ThreadStats {
         self.responses += other.responses;
         self.body_bytes += other.body_bytes;
         let _ = self.ttfb.add(&other.ttfb);
+        self.stream.merge(&other.stream);
         // Same bounds on both sides, so adding cannot fail; saturate regardless.
         let _ = self.latency.add(&other.latency);
         if let (Some(a), Some(b)) = (self.uncorrected.as_mut(), other.uncorrected.as_ref()) {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::conn::{Pacer, Schedule};
 use super::request::Prepared;
 use super::stats::ThreadStats;
-use super::{http1, http2, LoadError, LoadPlan, LoadReport, Pacing, Phase, Protocol};
+use super::{http1, http2, sse, ws, LoadError, LoadPlan, LoadReport, Pacing, Phase, Protocol, StreamPlan};
 
 /// How often the ticker (and the caller's thread) look at the `stop` flag.
 const TICK: Duration = Duration::from_millis(20);
@@ -30,6 +30,7 @@ pub(crate) struct Shared {
     pub(crate) timeout: Duration,
     pub(crate) body_every_n: u64,
     http2: bool,
+    stream: Option<StreamPlan>,
     stop: Arc<AtomicBool>,
     /// Set when a worker thread failed to start, so the others end early.
     abort: AtomicBool,
@@ -89,6 +90,7 @@ pub(crate) fn run(
         timeout: plan.timeout,
         body_every_n: plan.check.body_every_n,
         http2,
+        stream: plan.stream,
         stop: stop.clone(),
         abort: AtomicBool::new(false),
         measure_start,
@@ -193,6 +195,20 @@ fn thread_count(plan: &LoadPlan) -> Result<usize, LoadError> {
     if plan.threads == Some(0) {
         return invalid("threads must be at least 1");
     }
+    if let Some(stream) = plan.stream {
+        if plan.protocol != Protocol::Http1 {
+            return invalid("streaming workloads (sse, websocket) run over http/1.1 only");
+        }
+        if !plan.rotation.is_empty() {
+            return invalid("streaming workloads send no rotation of requests");
+        }
+        if let (StreamPlan::Sse { .. }, Pacing::FixedRate { .. }) = (stream, plan.pacing) {
+            return invalid("sse runs in closed loop only: the server, not the client, paces the events");
+        }
+        if let StreamPlan::Sse { events: 0 } | StreamPlan::WebSocket { message_bytes: 0 } = stream {
+            return invalid("a stream needs at least one event and messages of at least one byte");
+        }
+    }
     if let Some(cpus) = &plan.cpus {
         if cpus.is_empty() {
             return invalid("cpu list is empty; give at least one cpu number or leave it unset");
@@ -249,7 +265,15 @@ fn worker(
                 tokio::task::spawn_local(http2::run_connection(pacers));
             } else {
                 for pacer in pacers {
-                    tokio::task::spawn_local(http1::run_connection(pacer));
+                    match shared.stream {
+                        None => tokio::task::spawn_local(http1::run_connection(pacer)),
+                        Some(StreamPlan::Sse { events }) => {
+                            tokio::task::spawn_local(sse::run_connection(pacer, events))
+                        }
+                        Some(StreamPlan::WebSocket { message_bytes }) => {
+                            tokio::task::spawn_local(ws::run_connection(pacer, message_bytes))
+                        }
+                    };
                 }
             }
         }
@@ -321,6 +345,7 @@ fn report(plan: &LoadPlan, threads: usize, measure_start: Instant, results: Vec<
         ttfb: all.ttfb,
         responses: all.responses,
         body_bytes: all.body_bytes,
+        stream: all.stream,
     }
 }
 
@@ -387,6 +412,7 @@ mod tests {
             check: ResponseCheck::default(),
             protocol: Protocol::Http1,
             rotation: Vec::new(),
+            stream: None,
         }
     }
 
@@ -413,7 +439,15 @@ mod tests {
 
     #[test]
     fn invalid_plans_are_rejected() {
-        let cases: [fn(&mut LoadPlan); 6] = [
+        let cases: [fn(&mut LoadPlan); 8] = [
+            |p| {
+                p.stream = Some(StreamPlan::Sse { events: 3 });
+                p.pacing = Pacing::FixedRate { per_sec: 10.0 };
+            },
+            |p| {
+                p.stream = Some(StreamPlan::WebSocket { message_bytes: 16 });
+                p.protocol = Protocol::Http2 { streams: 1 };
+            },
             |p| p.protocol = Protocol::Http2 { streams: 0 },
             |p| p.connections = 0,
             |p| p.threads = Some(0),

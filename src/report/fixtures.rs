@@ -133,6 +133,7 @@ fn measurement(rps: f64, p50: f64, p99: f64, cpu: f64, mem: f64, body: f64) -> M
         notes: Vec::new(),
         profiling: None,
         latency_histogram: None,
+        streaming: None,
     }
 }
 

@@ -92,6 +92,7 @@ pub fn measurement_of(
         notes,
         profiling: None,
         latency_histogram: (!r.latency.is_empty()).then(|| crate::schema::hdr::encode(&r.latency)).flatten(),
+        streaming: None,
     }
 }
 

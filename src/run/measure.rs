@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use super::answer::{check_for, request_of, rotation_of, verify_answer_over, AnswerError, LoadCheck};
+use super::answer::{check_for, rotation_of, verify_answer_over, AnswerError, LoadCheck};
 use super::{measurement_of, Event, LoadOptions, Progress, RunPlan, Session};
 use crate::loadgen::{self, LoadPlan, Pacing, Phase, Protocol};
 use crate::monitor::system::WindowProbe;
@@ -71,7 +71,17 @@ pub fn measure_workload(
         return failed(reason, false);
     }
     let mut check = check_for(workload, None);
-    if plan.verify {
+    if plan.verify && workload.stream.is_some() {
+        // Streaming answers are checked by their contract; the load compares every message.
+        match super::stream_answer::verify_stream(session, workload, plan.load.timeout) {
+            Err(AnswerError::NoAnswer(reason)) => return failed(reason, false),
+            Err(AnswerError::Invalid(reason)) => {
+                progress.event(&Event::Invalid { workload: name.clone(), reason: reason.clone() });
+                return WorkloadOutcome::new(WorkloadStatus::Invalid, Some(reason), true);
+            }
+            Ok(()) => {}
+        }
+    } else if plan.verify {
         match verify_answer_over(session, workload, plan.load.timeout, plan.load.protocol) {
             Err(AnswerError::NoAnswer(reason)) => return failed(reason, false),
             Err(AnswerError::Invalid(reason)) => {
@@ -110,7 +120,7 @@ pub fn measure_load(
     });
     let load_plan = LoadPlan {
         target: session.target().clone(),
-        request: request_of(workload, session),
+        request: super::stream_answer::stream_request(workload, session),
         connections: load.concurrency,
         pacing: load.rate.map_or(Pacing::Closed, |per_sec| Pacing::FixedRate { per_sec }),
         warmup: load.warmup,
@@ -121,6 +131,7 @@ pub fn measure_load(
         rotation: rotation_of(workload, session, &check),
         check: check.response,
         protocol: load.protocol,
+        stream: super::stream_answer::stream_plan(workload),
     };
     let ids = session.server_ids();
     let local_stop = Arc::new(AtomicBool::new(false));
@@ -175,7 +186,15 @@ pub fn measure_load(
         progress.event(&Event::Warning { message: format!("{name}: {warning}") });
         notes.push(warning);
     }
+    let streaming = super::stream_answer::streaming_of(workload, &report, &mut notes);
     let mut measurement = measurement_of(&report, resources, load.concurrency, notes);
+    if let Some(figures) = streaming {
+        if matches!(figures, crate::schema::Streaming::Sse(_)) {
+            (measurement.load.ttfb_p50_ms, measurement.load.ttfb_p99_ms) = (None, None);
+        }
+        measurement.load.protocol = Some(workload.stream.map_or("http1", |s| s.kind()).to_string());
+        measurement.streaming = Some(figures);
+    }
     if let Protocol::Http2 { streams } = load.protocol {
         measurement.load.protocol = Some(load.protocol.name().to_string());
         measurement.load.streams_per_connection = Some(streams as u32);

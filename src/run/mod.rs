@@ -9,6 +9,7 @@ pub mod machine;
 mod measure;
 pub mod pinning;
 mod session;
+mod stream_answer;
 
 pub use answer::{
     check_for, request_of, rotation_of, verify_answer, verify_answer_over, AnswerError, LoadCheck, Verified,
@@ -18,6 +19,7 @@ pub use machine::MachineLog;
 pub use measure::{ensure_running, measure_load, measure_workload, WorkloadOutcome};
 pub use pinning::{PinRequest, Pinning};
 pub use session::{metadata_now, metadata_with, Session, SessionError};
+pub use stream_answer::{stream_plan, stream_request, streaming_conflict, verify_stream};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -152,6 +152,7 @@ pub fn fold_measurements(
         notes,
         profiling: None,
         latency_histogram: latency.map(|(_, h)| h),
+        streaming: None,
     })
 }
 

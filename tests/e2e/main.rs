@@ -25,4 +25,5 @@ mod profile_ruby;
 mod real_apps;
 mod schema_validation;
 mod shard;
+mod streaming;
 mod variants;
