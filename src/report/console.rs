@@ -131,6 +131,13 @@ pub fn run_table(result: &RunResult) -> String {
         out.push_str(&reasons.join("\n"));
         out.push('\n');
     }
+    let streaming = super::streaming::lines(result);
+    if !streaming.is_empty() {
+        out.push_str("\nstreaming (req/s counts events or echoed messages):\n");
+        for (w, line) in streaming {
+            out.push_str(&format!("- {w}: {line}\n"));
+        }
+    }
     let caveats = super::run_caveats(result);
     if !caveats.is_empty() {
         out.push_str("\ncaveats (figures limited by the setup, not only by the server):\n");

@@ -225,6 +225,14 @@ fn run(r: &RunResult) -> String {
         }
         out.push('\n');
     }
+    let streaming = super::streaming::lines(r);
+    if !streaming.is_empty() {
+        out.push_str("## Streaming\n\nFor these workloads req/s counts events (SSE) or echoed messages (WebSocket).\n\n");
+        for (w, line) in streaming {
+            let _ = writeln!(out, "- **{}**: {}", esc(&w), esc(&line));
+        }
+        out.push('\n');
+    }
     out.push_str(&caveats(&super::run_caveats(r).into_iter().map(|(w, c)| (esc(&w), c)).collect::<Vec<_>>()));
     if !problems.is_empty() {
         let _ = writeln!(out, "## Workloads not measured\n\n{problems}");

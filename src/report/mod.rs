@@ -17,6 +17,7 @@ mod machine;
 mod markdown;
 mod markdown_check;
 mod markdown_compare;
+mod streaming;
 mod svg;
 mod view;
 
