@@ -63,6 +63,8 @@ mod ws_once;
 mod tests;
 #[cfg(test)]
 mod tests_rotation;
+#[cfg(test)]
+mod tests_stream;
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;

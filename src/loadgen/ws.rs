@@ -196,8 +196,7 @@ impl Exchange for WsExchange {
         }
         self.echo.clear();
         let mut opcode = None;
-        let mut started = false;
-        let mut first_byte = *now;
+        let mut first_byte = None;
         loop {
             // Every complete frame in the buffer.
             while self.start < self.end {
@@ -219,13 +218,16 @@ impl Exchange for WsExchange {
                         if stream.write_all(&self.out).await.is_err() {
                             *now = Instant::now();
                             self.dropped(*now);
-                            return Outcome::Failed { started };
+                            return Outcome::Failed { started: !self.echo.is_empty() };
                         }
                     }
                     frame::PONG => {}
                     frame::CLOSE => {
+                        // No byte of the echo came: like a kept-alive HTTP connection closed
+                        // before answering, the loop resends it on a new connection (counting
+                        // a read error only on a fresh one).
                         self.dropped(*now);
-                        return Outcome::Failed { started };
+                        return Outcome::Failed { started: !self.echo.is_empty() };
                     }
                     op => {
                         if op != frame::CONTINUATION {
@@ -239,7 +241,7 @@ impl Exchange for WsExchange {
                                 body_len: self.echo.len() as u64,
                                 mismatch,
                                 close: false,
-                                first_byte,
+                                first_byte: first_byte.unwrap_or(*now),
                                 latency: None,
                             });
                         }
@@ -261,7 +263,7 @@ impl Exchange for WsExchange {
                 }
             }
             let Some(stream) = self.stream.as_mut() else {
-                return Outcome::Failed { started };
+                return Outcome::Failed { started: !self.echo.is_empty() };
             };
             let read = tokio::select! {
                 biased;
@@ -275,13 +277,10 @@ impl Exchange for WsExchange {
             match read {
                 Ok(0) | Err(_) => {
                     self.dropped(*now);
-                    return Outcome::Failed { started };
+                    return Outcome::Failed { started: !self.echo.is_empty() || self.end > self.start };
                 }
                 Ok(n) => {
-                    if !started {
-                        started = true;
-                        first_byte = *now;
-                    }
+                    first_byte.get_or_insert(*now);
                     self.end += n;
                     self.stats.borrow_mut().bytes(*now, n);
                 }
