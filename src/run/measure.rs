@@ -71,17 +71,7 @@ pub fn measure_workload(
         return failed(reason, false);
     }
     let mut check = check_for(workload, None);
-    if plan.verify && workload.stream.is_some() {
-        // Streaming answers are checked by their contract; the load compares every message.
-        match super::stream_answer::verify_stream(session, workload, plan.load.timeout) {
-            Err(AnswerError::NoAnswer(reason)) => return failed(reason, false),
-            Err(AnswerError::Invalid(reason)) => {
-                progress.event(&Event::Invalid { workload: name.clone(), reason: reason.clone() });
-                return WorkloadOutcome::new(WorkloadStatus::Invalid, Some(reason), true);
-            }
-            Ok(()) => {}
-        }
-    } else if plan.verify {
+    if plan.verify {
         match verify_answer_over(session, workload, plan.load.timeout, plan.load.protocol) {
             Err(AnswerError::NoAnswer(reason)) => return failed(reason, false),
             Err(AnswerError::Invalid(reason)) => {
@@ -108,7 +98,7 @@ pub fn measure_load(
     stop: &Arc<AtomicBool>,
 ) -> WorkloadOutcome {
     let name = workload.name.clone();
-    let verified = check.response.expected_body.is_some();
+    let verified = check.verified;
     let failed = |reason: String| {
         progress.event(&Event::Failed { workload: name.clone(), reason: reason.clone() });
         WorkloadOutcome::new(WorkloadStatus::Failed, Some(reason), verified)
