@@ -54,7 +54,15 @@ pub fn run(cmd: SuitesCommand) -> anyhow::Result<i32> {
                     w.category.clone(),
                     format!("{} {}", w.method, w.path),
                     w.payload_size_bytes().to_string(),
-                    format!("{} {}", w.expect.status, expect_summary(&w.expect.body)),
+                    match w.stream {
+                        Some(crate::workload::Stream::Sse { events }) => {
+                            format!("{} sse, {events} events in order", w.expect.status)
+                        }
+                        Some(crate::workload::Stream::WebSocket { message_bytes }) => {
+                            format!("101 websocket, echo of {message_bytes}-byte text messages")
+                        }
+                        None => format!("{} {}", w.expect.status, expect_summary(&w.expect.body)),
+                    },
                 ]);
             }
             print!("{}", t.render());

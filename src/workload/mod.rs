@@ -95,9 +95,12 @@ pub struct Variant {
 }
 
 impl Workload {
-    /// Size of the request body in bytes.
+    /// Size of the request body in bytes (WebSocket: of each message sent).
     pub fn payload_size_bytes(&self) -> u64 {
-        self.body.len() as u64
+        match self.stream {
+            Some(Stream::WebSocket { message_bytes }) => message_bytes as u64,
+            _ => self.body.len() as u64,
+        }
     }
 }
 
