@@ -142,6 +142,12 @@ pub fn fold_measurements(
     if parts.iter().any(|(_, m)| m.resources.is_some()) {
         notes.push("resources: null in a merged result: the shards sampled different processes".into());
     }
+    if parts.iter().any(|(_, m)| m.streaming.is_some()) {
+        notes.push(
+            "streaming: absent in a merged result (the shards keep no connect, first-event or gap histograms to merge); see each shard's file"
+                .into(),
+        );
+    }
     Ok(Measurement {
         throughput,
         latency: latency.as_ref().map(|(l, _)| l.clone()),
