@@ -68,6 +68,7 @@ fn real_main() -> Result<(), String> {
         check: ResponseCheck::default(),
         protocol: Protocol::Http1,
         rotation: Vec::new(),
+        mix: None,
     };
     let report =
         loadgen::run(&plan, &Arc::new(AtomicBool::new(false)), &|_| {}).map_err(|e| e.to_string())?;

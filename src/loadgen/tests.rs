@@ -171,6 +171,7 @@ pub(super) fn plan(addr: SocketAddr) -> LoadPlan {
         check: ResponseCheck::default(),
         protocol: Protocol::Http1,
         rotation: Vec::new(),
+        mix: None,
     }
 }
 

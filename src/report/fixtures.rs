@@ -323,6 +323,7 @@ pub fn run() -> RunResult {
                     ),
                     stream,
                 ],
+                mixed: None,
             },
             SuiteResult {
                 name: "routing".into(),
@@ -336,6 +337,7 @@ pub fn run() -> RunResult {
                     ),
                     deep,
                 ],
+                mixed: None,
             },
         ],
         summary: Summary {

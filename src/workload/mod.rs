@@ -48,6 +48,9 @@ pub struct Workload {
     pub body: Vec<u8>,
     /// Relative share in mixed suites; at least 1.
     pub weight: u32,
+    /// The mixed suite (`mode = "mixed"`) this workload belongs to: consecutive workloads with
+    /// the same name here are measured together, interleaved by weight. None: on its own.
+    pub mix: Option<String>,
     pub expect: Expect,
     /// Further requests, each with its own expected answer, so that an app cannot pass with a
     /// constant answer: verified before measuring, and those that rotate also measured.
@@ -99,7 +102,7 @@ pub enum ExpectBody {
 }
 
 /// Names of the built-in suites: all, json-bodies, path-params, query-params, forms, baseline,
-/// multipart.
+/// multipart, mixed.
 pub fn builtin_names() -> Vec<&'static str> {
     builtin::names()
 }
@@ -232,10 +235,10 @@ mod tests {
     }
 
     #[test]
-    fn builtin_names_are_the_seed_suites_then_baseline_and_multipart() {
+    fn builtin_names_are_the_seed_suites_then_baseline_multipart_and_mixed() {
         assert_eq!(
             builtin_names(),
-            ["all", "json-bodies", "path-params", "query-params", "forms", "baseline", "multipart"]
+            ["all", "json-bodies", "path-params", "query-params", "forms", "baseline", "multipart", "mixed"]
         );
         assert_eq!(load_suite("baseline").unwrap().workloads.len(), 2);
     }
@@ -246,7 +249,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown suite 'jsn-bodies'; valid suites: all, json-bodies, path-params, \
-             query-params, forms, baseline, multipart (or a path to a .toml file)"
+             query-params, forms, baseline, multipart, mixed (or a path to a .toml file)"
         );
     }
 

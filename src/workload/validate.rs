@@ -72,10 +72,21 @@ pub(crate) fn build_suite(
         }
     };
 
+    let mixed = match raw.mode.as_ref().map(|m| m.get_ref().as_str()) {
+        None | Some("separate") => false,
+        Some("mixed") => true,
+        Some(other) => {
+            let span = raw.mode.as_ref().map_or(0..0, |m| m.span());
+            return Err(
+                at.invalid(span, format!("mode '{other}' is not known; use \"separate\" or \"mixed\""))
+            );
+        }
+    };
     let mut first_seen: HashMap<String, Range<usize>> = HashMap::new();
     let mut workloads = Vec::new();
     for raw in raw_workloads.into_inner() {
-        let workload = build_workload(raw, at, fixtures, &mut first_seen)?;
+        let mut workload = build_workload(raw, at, fixtures, &mut first_seen)?;
+        workload.mix = mixed.then(|| name.to_string());
         workloads.push(workload);
     }
     Ok(Suite {
@@ -206,6 +217,7 @@ fn build_workload(
         headers,
         body,
         weight,
+        mix: None,
         expect,
         variants,
     })
@@ -639,6 +651,16 @@ mod tests {
         // echo_body = false is the same as leaving it out.
         let suite = parse(&one("[workloads.expect]\necho_body = false\ntext = \"x\"\n")).unwrap();
         assert_eq!(suite.workloads[0].expect.body, ExpectBody::Text("x".into()));
+    }
+
+    #[test]
+    fn mode_is_separate_or_mixed() {
+        let mixed = parse(&format!("mode = \"mixed\"\n{}", one(""))).unwrap();
+        assert_eq!(mixed.workloads[0].mix.as_deref(), Some("t"));
+        let separate = parse(&format!("mode = \"separate\"\n{}", one(""))).unwrap();
+        assert_eq!(separate.workloads[0].mix, None);
+        let err = error(&format!("mode = \"interleaved\"\n{}", one("")));
+        assert_eq!(err, "suites/x.toml:1:8: mode 'interleaved' is not known; use \"separate\" or \"mixed\"");
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod helpers;
 mod history;
 mod history_influx;
 mod http2;
+mod mixed;
 mod multipart;
 mod pinning;
 mod profile;
