@@ -26,4 +26,5 @@ mod profile_ruby;
 mod real_apps;
 mod schema_validation;
 mod shard;
+mod shard_history;
 mod variants;
