@@ -69,6 +69,7 @@ fn real_main() -> Result<(), String> {
         protocol: Protocol::Http1,
         rotation: Vec::new(),
         stream: None,
+        mix: None,
     };
     let report =
         loadgen::run(&plan, &Arc::new(AtomicBool::new(false)), &|_| {}).map_err(|e| e.to_string())?;

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write the category suites (json-bodies, path-params, query-params, forms) from suites/all.toml.
+"""Write the category suites (json-bodies, path-params, query-params, forms) and the mixed suite
+from suites/all.toml.
 
 Each category suite holds the `all` workloads of that category, copied verbatim so
 there is one definition to edit. Run from anywhere after changing all.toml:
@@ -36,6 +37,10 @@ def blocks(text):
     return out
 
 
+# The mixed suite: a read-heavy API, its workloads sent interleaved by these weights.
+MIXED = {"path-simple": 4, "query-few": 3, "json-small": 2, "urlencoded-simple": 1}
+
+
 def main():
     with open(os.path.join(SUITES, "all.toml"), encoding="utf-8") as f:
         all_blocks = blocks(f.read())
@@ -49,6 +54,20 @@ def main():
         with open(os.path.join(SUITES, f"{category}.toml"), "w", encoding="utf-8") as f:
             f.write(header + "\n" + "\n".join(chosen))
         print(f"{category}.toml: {len(chosen)} workloads")
+    mixed = []
+    for name, weight in MIXED.items():
+        block = next(b for b in all_blocks if re.search(rf'^name = "{name}"$', b, re.M))
+        mixed.append(block.replace(f'name = "{name}"\n', f'name = "{name}"\nweight = {weight}\n', 1))
+    header = (
+        "# Generated from all.toml by scripts/gen-suites.py: edit all.toml (weights: MIXED in the script), then rerun.\n"
+        'name = "mixed"\n'
+        'description = "A read-heavy API mix: path, query, JSON and form requests interleaved by weight '
+        'on the same connections (4:3:2:1)"\n'
+        'mode = "mixed"\n'
+    )
+    with open(os.path.join(SUITES, "mixed.toml"), "w", encoding="utf-8") as f:
+        f.write(header + "\n" + "\n".join(mixed))
+    print(f"mixed.toml: {len(mixed)} workloads")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """FastAPI benchmark app: the HTTP contract of docs/WORKLOADS.md."""
 
+import asyncio
+import time
+from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Body, FastAPI, File, Request, UploadFile
-from fastapi.responses import PlainTextResponse
+from fastapi import Body, FastAPI, File, Query, Request, UploadFile, WebSocket
+from fastapi.responses import PlainTextResponse, StreamingResponse
 
 app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -192,3 +195,40 @@ async def multipart_medium(files: list[UploadFile] = File()) -> dict[str, int]:
 @app.post("/multipart/large")
 async def multipart_large(files: list[UploadFile] = File()) -> dict[str, int]:
     return await _count_files(files)
+
+
+# --- streaming: SSE and WebSocket echo ---------------------------------------
+
+
+async def _sse_events(count: int, interval_ms: int) -> AsyncIterator[str]:
+    # Starlette sends each chunk as soon as the generator yields it, so ts_us is
+    # taken just before the event is written.
+    for i in range(count):
+        if i and interval_ms:
+            await asyncio.sleep(interval_ms / 1000)
+        yield f'id: {i}\ndata: {{"seq":{i},"ts_us":{time.time_ns() // 1000}}}\n\n'
+
+
+@app.get("/stream/sse")
+async def stream_sse(
+    count: Annotated[int, Query(ge=1, le=100_000)],
+    interval_ms: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> StreamingResponse:
+    return StreamingResponse(
+        _sse_events(count, interval_ms),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@app.websocket("/stream/ws")
+async def stream_ws(websocket: WebSocket) -> None:
+    await websocket.accept()
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") is not None:
+            await websocket.send_text(message["text"])
+        elif message.get("bytes") is not None:
+            await websocket.send_bytes(message["bytes"])

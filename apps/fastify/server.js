@@ -4,6 +4,7 @@
 // (or --workers N): one process when 1, node:cluster with N workers otherwise.
 
 const cluster = require('node:cluster');
+const { setTimeout: sleep } = require('node:timers/promises');
 
 function option(name, envName, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,6 +25,7 @@ function buildApp() {
   const fastify = require('fastify')({ logger: false });
   fastify.register(require('@fastify/formbody'));
   fastify.register(require('@fastify/multipart'));
+  fastify.register(require('@fastify/websocket'));
 
   fastify.get('/health', async () => ({ status: 'ok' }));
 
@@ -144,7 +146,66 @@ function buildApp() {
   fastify.post('/multipart/medium', countFiles);
   fastify.post('/multipart/large', countFiles);
 
+  // Streaming: SSE by hand on the raw response (Fastify has no SSE reply type), the query
+  // typed and bounded by JSON schema (Ajv coerces; 400 otherwise).
+  fastify.get(
+    '/stream/sse',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            count: { type: 'integer', minimum: 1, maximum: 100000 },
+            interval_ms: { type: 'integer', minimum: 0, maximum: 10000, default: 0 },
+          },
+          required: ['count'],
+        },
+      },
+    },
+    async (request, reply) => {
+      const { count, interval_ms: interval } = request.query;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for (let i = 0; i < count; i++) {
+        if (i > 0 && interval > 0) await sleep(interval);
+        if (res.destroyed) return;
+        // ts_us taken just before the write; res.write sends one chunk per event.
+        if (!res.write(`id: ${i}\ndata: {"seq":${i},"ts_us":${nowUs()}}\n\n`)) await drained(res);
+      }
+      res.end();
+    },
+  );
+
+  // WebSocket echo (@fastify/websocket, i.e. ws): text back as text, binary as binary, in
+  // order; ws answers the client's close frame itself. Routes with `websocket: true` are
+  // declared in a plugin registered after @fastify/websocket.
+  fastify.register(async (instance) => {
+    instance.get('/stream/ws', { websocket: true }, (socket) => {
+      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+    });
+  });
+
   return fastify;
+}
+
+// Wall clock (Unix epoch) in microseconds: Date.now() has only milliseconds, so the
+// high-resolution clock is anchored at the process's time origin.
+function nowUs() {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+// Resolves on 'drain' (the socket took the buffered chunks) or 'close' (client gone).
+function drained(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 async function serve() {

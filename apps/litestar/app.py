@@ -1,14 +1,18 @@
 """Litestar benchmark app: the HTTP contract of docs/WORKLOADS.md."""
 
+import asyncio
 import datetime
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Litestar, MediaType, get, post
+from litestar import Litestar, MediaType, WebSocket, get, post, websocket
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, Parameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 URLENCODED = Body(media_type=RequestEncodingType.URL_ENCODED)
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
@@ -201,6 +205,39 @@ async def multipart_large(data: Annotated[Upload, MULTIPART]) -> dict[str, int]:
     return await _count_files(data)
 
 
+# --- streaming: SSE and WebSocket echo ---------------------------------------
+
+
+async def _sse_events(count: int, interval_ms: int) -> AsyncIterator[ServerSentEventMessage]:
+    # The Stream response sends each message as soon as it is yielded, so ts_us is
+    # taken just before the event is written.
+    for i in range(count):
+        if i and interval_ms:
+            await asyncio.sleep(interval_ms / 1000)
+        yield ServerSentEventMessage(id=i, data=f'{{"seq":{i},"ts_us":{time.time_ns() // 1000}}}')
+
+
+@get("/stream/sse")
+async def stream_sse(
+    count: Annotated[int, Parameter(ge=1, le=100_000)],
+    interval_ms: Annotated[int, Parameter(ge=0, le=10_000)] = 0,
+) -> ServerSentEvent:
+    return ServerSentEvent(_sse_events(count, interval_ms))
+
+
+@websocket("/stream/ws")
+async def stream_ws(socket: WebSocket) -> None:
+    await socket.accept()
+    while True:
+        message = await socket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") is not None:
+            await socket.send_text(message["text"])
+        elif message.get("bytes") is not None:
+            await socket.send_bytes(message["bytes"])
+
+
 app = Litestar(
     route_handlers=[
         health,
@@ -224,6 +261,8 @@ app = Litestar(
         multipart_small,
         multipart_medium,
         multipart_large,
+        stream_sse,
+        stream_ws,
     ],
     openapi_config=None,
     debug=False,

@@ -5,9 +5,13 @@
 // workers otherwise. JSON via JSON.parse/JSON.stringify, URLs via new URL and
 // URLSearchParams, typed query values converted by hand, multipart/form-data via
 // Node's built-in WHATWG Response.formData() (undici, part of Node itself).
+// Streaming: SSE written by hand on the response; WebSocket echo with the `ws` package
+// (the one dependency; Node has no WebSocket server of its own).
 
 const cluster = require('node:cluster');
 const http = require('node:http');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { WebSocketServer } = require('ws');
 
 function option(name, envName, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -206,6 +210,66 @@ const POST_ROUTES = {
   '/multipart/large': countFiles,
 };
 
+// ---------- streaming ----------
+
+// Wall clock (Unix epoch) in microseconds: Date.now() has only milliseconds, so the
+// high-resolution clock is anchored at the process's time origin.
+function nowUs() {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+// Resolves on 'drain' (the socket took the buffered chunks) or 'close' (client gone).
+function drained(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+// An integer query value in [min, max], or a 400.
+function boundedInt(query, name, min, max, fallback) {
+  const raw = query.get(name);
+  if (raw === null && fallback !== undefined) return fallback;
+  if (raw === null || !INTEGER.test(raw)) throw new HttpError(400, `${name} must be an integer`);
+  const n = Number.parseInt(raw, 10);
+  if (n < min || n > max) throw new HttpError(400, `${name} must be in ${min}..=${max}`);
+  return n;
+}
+
+// GET /stream/sse?count=N&interval_ms=I: N events `id: i` / `data: {"seq":i,"ts_us":T}`,
+// one res.write() (one chunk) each, ts_us taken just before the write, I ms apart.
+async function streamSse(res, query) {
+  const count = boundedInt(query, 'count', 1, 100000);
+  const interval = boundedInt(query, 'interval_ms', 0, 10000, 0);
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+  for (let i = 0; i < count; i++) {
+    if (i > 0 && interval > 0) await sleep(interval);
+    if (res.destroyed) return;
+    if (!res.write(`id: ${i}\ndata: {"seq":${i},"ts_us":${nowUs()}}\n\n`)) await drained(res);
+  }
+  res.end();
+}
+
+// /stream/ws: text back as text, binary back as binary, in order; ws answers the
+// client's close frame itself. Upgrades for any other path are refused.
+const wss = new WebSocketServer({ noServer: true });
+wss.on('connection', (socket) => {
+  socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+});
+
+function onUpgrade(req, socket, head) {
+  if (req.url.split('?')[0] !== '/stream/ws') {
+    socket.destroy();
+    return;
+  }
+  wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+}
+
 async function handle(req, res) {
   const url = new URL(req.url, 'http://localhost');
   const pathname = url.pathname;
@@ -214,6 +278,7 @@ async function handle(req, res) {
     if (pathname === '/health') return sendJson(res, { status: 'ok' });
     if (pathname === '/plaintext') return send(res, 200, 'text/plain; charset=utf-8', 'Hello, World!');
     if (pathname === '/json') return sendJson(res, { message: 'Hello, World!' });
+    if (pathname === '/stream/sse') return streamSse(res, url.searchParams);
     const segments = pathname.split('/').slice(1).map(decodeURIComponent);
     const answer = getRoute(segments, url.searchParams);
     if (answer !== undefined) return sendJson(res, answer);
@@ -238,6 +303,7 @@ function onRequest(req, res) {
 
 function serve() {
   const server = http.createServer(onRequest);
+  server.on('upgrade', onUpgrade);
   const stop = () => process.exit(0);
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

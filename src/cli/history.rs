@@ -166,7 +166,7 @@ impl FilterArgs {
     }
 }
 
-fn open(db: Option<&str>) -> Result<Box<dyn HistoryStore>, HistoryError> {
+pub(super) fn open(db: Option<&str>) -> Result<Box<dyn HistoryStore>, HistoryError> {
     Ok(history::open(&DbSpec::choose(db))?)
 }
 
@@ -174,7 +174,7 @@ fn open(db: Option<&str>) -> Result<Box<dyn HistoryStore>, HistoryError> {
 pub fn run(args: HistoryArgs, quiet: bool) -> anyhow::Result<i32> {
     let db = args.db.as_deref();
     match args.command {
-        HistoryCommand::Import { files } => import(db, &files, quiet),
+        HistoryCommand::Import { files } => super::history_import::import(db, &files, quiet),
         HistoryCommand::List(f) => {
             let filter = f.filter()?;
             let mut store = open(db)?;
@@ -284,39 +284,6 @@ pub fn run(args: HistoryArgs, quiet: bool) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
-}
-
-fn import(db: Option<&str>, files: &[PathBuf], quiet: bool) -> anyhow::Result<i32> {
-    // Every file is read before anything is stored: one bad file stores nothing.
-    let records: Vec<_> = files.iter().map(|f| history::read_record(f)).collect::<Result<_, _>>()?;
-    let mut store = open(db)?;
-    if !quiet {
-        for note in store.notes() {
-            eprintln!("note: {note}");
-        }
-    }
-    let (mut new, mut old) = (0, 0);
-    for (file, rec) in files.iter().zip(&records) {
-        match store.import(rec).with_context(|| format!("importing {}", file.display()))? {
-            Imported::New { run_id, measurements, verdicts } => {
-                new += 1;
-                let what = if verdicts > 0 {
-                    format!("{verdicts} verdict(s)")
-                } else {
-                    format!("{measurements} measurement(s)")
-                };
-                println!("{}: stored as run {run_id} ({what})", file.display());
-            }
-            Imported::Duplicate { run_id } => {
-                old += 1;
-                println!("{}: already stored as run {run_id}; nothing written", file.display());
-            }
-        }
-    }
-    if !quiet {
-        eprintln!("{new} imported, {old} already stored, in {}", store.location());
-    }
-    Ok(0)
 }
 
 /// With `--history`, store `result` (whose file, if any, is `file`); reports a failure on

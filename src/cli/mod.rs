@@ -9,6 +9,7 @@ mod completions;
 mod errors;
 mod history;
 mod history_alert;
+mod history_import;
 mod man;
 mod options;
 mod profile;

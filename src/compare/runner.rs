@@ -14,8 +14,8 @@ use super::schedule::{Schedule, Stop};
 use super::{analyze, framework_result, precision, Collected, Settings};
 use crate::app::{self, App};
 use crate::run::{
-    check_for, ensure_running, measure_load, verify_answer_over, AnswerError, Event, LoadCheck, LoadOptions,
-    Progress, RunTarget, Session,
+    check_for, ensure_running, measure_load, measure_mix_load, verify_answer_over, AnswerError, Event,
+    LoadCheck, LoadOptions, Progress, RunTarget, Session,
 };
 use crate::schema::{
     CompareConfiguration, CompareResult, CompareSuite, CompareWorkload, Configuration, Endpoint,
@@ -287,10 +287,50 @@ fn turn(
         return Turn::Done;
     }
     let mut outcome = Turn::Done;
+    let mut mixed_done = 0;
     for (i, w) in plan.workloads.iter().enumerate() {
         if stop.load(Ordering::SeqCst) {
             outcome = Turn::Stopped;
             break;
+        }
+        if i < mixed_done {
+            continue;
+        }
+        if w.mix.is_some() {
+            mixed_done = i + crate::run::mix_group(&plan.workloads[i..]);
+            let group: Vec<usize> = (i..mixed_done)
+                .filter(|&j| checks[j].is_some() && collected[j].status == WorkloadStatus::Ok)
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            if let Err(reason) = ensure_running(session, &w.name) {
+                for &j in &group {
+                    collected[j].fail(WorkloadStatus::Failed, reason.clone());
+                }
+                continue;
+            }
+            let parts: Vec<(&Workload, LoadCheck)> =
+                group.iter().map(|&j| (&plan.workloads[j], checks[j].clone().expect("filtered"))).collect();
+            let verified = parts.iter().all(|(_, c)| c.response.expected_body.is_some());
+            let (total, outs) = measure_mix_load(session, &parts, verified, &plan.load, progress, stop);
+            if total.status == WorkloadStatus::Skipped {
+                outcome = Turn::Stopped;
+                break;
+            }
+            if total.status != WorkloadStatus::Ok {
+                for &j in &group {
+                    collected[j].fail(total.status, total.reason.clone().unwrap_or_default());
+                }
+                continue;
+            }
+            for (&j, out) in group.iter().zip(outs) {
+                match (out.status, out.results) {
+                    (WorkloadStatus::Ok, Some(m)) => collected[j].push(m, out.latency),
+                    (status, _) => collected[j].fail(status, out.reason.unwrap_or_default()),
+                }
+            }
+            continue;
         }
         let Some(check) = checks[i].clone() else { continue };
         if collected[i].status != WorkloadStatus::Ok {

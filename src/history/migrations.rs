@@ -21,8 +21,10 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first; versions are 1, 2, 3, … without gaps.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "runs, measurements, histograms, verdicts, change points", sql: V1 }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "runs, measurements, histograms, verdicts, change points", sql: V1 },
+    Migration { version: 2, name: "shards held until their run is complete", sql: V2 },
+];
 
 /// The newest schema version this harness knows.
 pub const LATEST: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
@@ -30,6 +32,22 @@ pub const LATEST: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 /// The bookkeeping table, created before anything else (same text in both dialects).
 pub const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+// The shards of a sharded run (`run --segment`), held until every segment is there; then the
+// merge is stored as one run and `merged_run_id` points at it. `group_key` names the run: the
+// facts all its shards share (see `shard::group_key`).
+const V2: &str = "
+CREATE TABLE shards (
+    group_key TEXT NOT NULL,
+    segment TEXT NOT NULL,
+    content_hash TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    source TEXT,
+    imported_at {time} NOT NULL,
+    merged_run_id BIGINT REFERENCES runs (id)
+);
+CREATE INDEX shards_by_group ON shards (group_key);
+";
 
 // Types per dialect: {id} an auto-incrementing key, {time} a point in time (TIMESTAMPTZ in
 // PostgreSQL; fixed-width RFC 3339 UTC text in SQLite, so text order is time order),
@@ -165,7 +183,7 @@ mod tests {
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             let all = MIGRATIONS.iter().flat_map(|m| m.statements(dialect)).collect::<Vec<_>>();
             assert!(all.iter().all(|s| !s.contains('{') && !s.contains('$')), "{all:?}");
-            assert_eq!(all.iter().filter(|s| s.starts_with("CREATE TABLE")).count(), 6);
+            assert_eq!(all.iter().filter(|s| s.starts_with("CREATE TABLE")).count(), 7);
         }
         let pg = MIGRATIONS[0].statements(Dialect::Postgres).join("\n");
         assert!(pg.contains("run_time TIMESTAMPTZ NOT NULL"), "{pg}");

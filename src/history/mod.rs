@@ -21,6 +21,7 @@ mod postgres;
 pub mod query;
 pub mod record;
 pub mod rows;
+pub mod shards;
 mod sqlite;
 pub mod trend;
 pub mod trend_html;
@@ -57,6 +58,13 @@ pub trait HistoryStore {
     fn schema_version(&mut self) -> Result<u32, StoreError>;
     /// Store one result (one transaction); a result already stored (same content hash) is a no-op.
     fn import(&mut self, record: &RunRecord) -> Result<Imported, StoreError>;
+    /// Hold a shard of a sharded run (one transaction); when it completes its run, store the
+    /// merge that `assemble` makes (see [`shards`]).
+    fn import_shard(
+        &mut self,
+        shard: &shards::NewShard,
+        assemble: shards::Assemble<'_>,
+    ) -> Result<shards::ShardImported, StoreError>;
     /// Runs with a measurement or verdict matching `filter`, oldest first.
     fn runs(&mut self, filter: &Filter) -> Result<Vec<RunSummary>, StoreError>;
     /// Measurements matching `filter` with their runs and histograms, oldest first.
@@ -131,6 +139,9 @@ pub enum StoreError {
     Sql { location: String, reason: String },
     #[error("cannot read a stored value: {0}")]
     Decode(String),
+    /// A shard that cannot join the shards held for its run (overlap, not of its sequence).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// A failure of the history commands' inputs or store.
@@ -155,9 +166,10 @@ impl HistoryError {
 }
 
 impl StoreError {
-    /// True for bad input (exit 2): a database that cannot be opened, or a newer schema.
+    /// True for bad input (exit 2): a database that cannot be opened, a newer schema, a refused
+    /// shard.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, StoreError::Open { .. } | StoreError::TooNew { .. })
+        matches!(self, StoreError::Open { .. } | StoreError::TooNew { .. } | StoreError::Refused(_))
     }
 }
 

@@ -24,7 +24,11 @@ pub trait SqlExec {
     fn rows(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Vec<Cell>>, StoreError>;
 }
 
-fn first_int(db: &mut dyn SqlExec, sql: &str, params: &[Param]) -> Result<Option<i64>, StoreError> {
+pub(super) fn first_int(
+    db: &mut dyn SqlExec,
+    sql: &str,
+    params: &[Param],
+) -> Result<Option<i64>, StoreError> {
     let rows = db.rows(sql, params)?;
     rows.first().and_then(|r| r.first()).map_or(Ok(None), Cell::opt_int)
 }
@@ -259,6 +263,7 @@ pub fn prune(db: &mut dyn SqlExec, rule: &PruneRule) -> Result<Pruned, StoreErro
         for table in ["histograms", "measurements", "check_verdicts"] {
             db.exec(&format!("DELETE FROM {table} WHERE run_id = $1"), &p)?;
         }
+        db.exec("DELETE FROM shards WHERE merged_run_id = $1", &p)?;
         db.exec("DELETE FROM runs WHERE id = $1", &p)?;
     }
     Ok(out)

@@ -213,6 +213,13 @@ impl HistoryStore for PostgresStore {
     fn import(&mut self, record: &RunRecord) -> Result<Imported, StoreError> {
         self.write(|db| ops::import(db, record))
     }
+    fn import_shard(
+        &mut self,
+        shard: &super::shards::NewShard,
+        assemble: super::shards::Assemble<'_>,
+    ) -> Result<super::shards::ShardImported, StoreError> {
+        self.write(|db| super::shards::import_shard(db, shard, assemble))
+    }
     fn runs(&mut self, filter: &Filter) -> Result<Vec<RunSummary>, StoreError> {
         self.write(|db| ops::runs(db, filter))
     }

@@ -16,12 +16,12 @@ fn time(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }
 
-fn rec<T: serde::Serialize>(result: &T, source: &str) -> RunRecord {
+pub(super) fn rec<T: serde::Serialize>(result: &T, source: &str) -> RunRecord {
     record(&serde_json::to_value(result).unwrap(), Some(source)).unwrap()
 }
 
 /// A run of `framework` at `commit` on `branch`, at `when`, throughput scaled by `scale`.
-fn run(framework: &str, commit: &str, branch: &str, when: &str, scale: f64) -> RunResult {
+pub(super) fn run(framework: &str, commit: &str, branch: &str, when: &str, scale: f64) -> RunResult {
     let mut r = fixtures::run();
     r.metadata.framework = Some(framework.into());
     r.metadata.git_commit = Some(commit.into());
@@ -339,6 +339,7 @@ pub(super) const BEHAVIOURS: &[(&str, Behaviour)] = &[
     ("check_verdicts_and_atomic_import", b_check_verdicts_and_atomic_import),
     ("change_points_are_found_and_remembered_once", b_change_points_are_found_and_remembered_once),
     ("alerts_are_mailed_once", b_alerts_are_mailed_once),
+    ("shards_wait_then_merge", super::shards::b_shards_wait_then_merge),
 ];
 
 fn on_sqlite(name: &str) {
@@ -360,7 +361,8 @@ sqlite_tests!(
     prune,
     check_verdicts_and_atomic_import,
     change_points_are_found_and_remembered_once,
-    alerts_are_mailed_once
+    alerts_are_mailed_once,
+    shards_wait_then_merge
 );
 
 #[test]

@@ -82,6 +82,8 @@ pub(crate) struct Completed {
     /// A latency measured by the protocol that replaces `now − intended` (SSE: the event's
     /// delivery latency, from the server's timestamp); None for request/response protocols.
     pub(crate) latency: Option<Duration>,
+    /// Bytes of this response: HTTP/1.1 head and body as read, HTTP/2 the body.
+    pub(crate) wire_bytes: u64,
 }
 
 /// The protocol-specific part of the load loop: send one request and read its response.
@@ -138,18 +140,22 @@ impl Pacer {
                 now = Instant::now();
             }
             let sent = now;
+            // Each stream starts the rotation at its own slot, so that every request of it is
+            // compared on some stream even when its length divides `body_every_n`.
+            let order = &self.shared.order;
+            let which = match order.len() {
+                1 => order[0] as usize,
+                n => order[((self.responses + self.slot as u64) % n as u64) as usize] as usize,
+            };
+            let part = self.shared.requests[which].part;
             {
                 let mut stats = self.stats.borrow_mut();
                 if stats.ended(now) {
                     return true;
                 }
-                stats.outstanding[self.slot] = self.outstanding(Some((intended, sent)));
+                stats.outstanding[self.slot] = self.outstanding(Some((intended, sent)), part);
             }
             timer.as_mut().reset((sent + self.shared.timeout).into());
-            // Each stream starts the rotation at its own slot, so that every request of it is
-            // compared on some stream even when its length divides `body_every_n`.
-            let n = self.shared.requests.len() as u64;
-            let which = if n == 1 { 0 } else { ((self.responses + self.slot as u64) % n) as usize };
             let every_n = self.shared.body_every_n;
             let compare = self.shared.requests[which].expected_body.is_some()
                 && every_n > 0
@@ -170,13 +176,21 @@ impl Pacer {
                         _ => None,
                     };
                     match kind {
-                        Some(kind) => stats.error(now, kind),
+                        Some(kind) => {
+                            stats.error(now, kind);
+                            if let Some(p) = stats.part(part, now) {
+                                p.error(kind, done.wire_bytes);
+                            }
+                        }
                         None => {
                             let fixed = matches!(self.schedule, Schedule::Fixed { .. });
                             let ttfb = done.first_byte.saturating_duration_since(sent);
                             let latency = done.latency.unwrap_or(now - intended);
                             stats.success(now, latency, fixed.then(|| now - sent));
                             stats.first_byte(now, ttfb);
+                            if let Some(p) = stats.part(part, now) {
+                                p.success(latency, done.wire_bytes);
+                            }
                         }
                     }
                     self.schedule.advance();
@@ -184,6 +198,9 @@ impl Pacer {
                 }
                 Outcome::Timeout => {
                     stats.timeout(now, intended, sent, self.shared.timeout);
+                    if let Some(p) = stats.part(part, now) {
+                        p.timeout(intended, sent, self.shared.timeout);
+                    }
                     self.schedule.advance();
                     false
                 }
@@ -191,11 +208,14 @@ impl Pacer {
                 Outcome::Failed { started: false } if reused => false,
                 Outcome::Failed { .. } => {
                     stats.error(now, ErrorKind::Read);
+                    if let Some(p) = stats.part(part, now) {
+                        p.error(ErrorKind::Read, 0);
+                    }
                     self.schedule.advance();
                     false
                 }
             };
-            stats.outstanding[self.slot] = self.outstanding(None);
+            stats.outstanding[self.slot] = self.outstanding(None, part);
             if !keep {
                 return false;
             }
@@ -203,9 +223,9 @@ impl Pacer {
         }
     }
 
-    /// This stream's outstanding requests, given the one on the wire.
-    fn outstanding(&self, in_flight: Option<(Instant, Instant)>) -> Outstanding {
-        Outstanding { in_flight, unsent: self.schedule.pending(in_flight.is_some()) }
+    /// This stream's outstanding requests, given the one on the wire (of mixed-load `part`).
+    fn outstanding(&self, in_flight: Option<(Instant, Instant)>, part: usize) -> Outstanding {
+        Outstanding { in_flight, part, unsent: self.schedule.pending(in_flight.is_some()) }
     }
 
     /// True if the completed response to request `which` fails its configured check (or, for

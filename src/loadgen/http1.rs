@@ -41,7 +41,7 @@ pub(crate) async fn run_connection(mut pacer: Pacer) {
         buf: vec![0u8; BUF_SIZE].into_boxed_slice(),
         start: 0,
         end: 0,
-        parser: ResponseParser::new(shared.head_request),
+        parser: ResponseParser::new(false),
         mismatch: false,
         collected: Vec::new(),
         stats: pacer.stats.clone(),
@@ -100,8 +100,9 @@ impl Exchange for Http1Exchange {
         let as_json = compare.is_some() && request.expected_json.is_some();
         self.mismatch = false;
         self.collected.clear();
-        self.parser.start();
+        self.parser.start(request.head);
         let mut started = self.end > self.start;
+        let mut wire_bytes = 0u64;
         let mut first_byte = *now;
         loop {
             if self.start < self.end {
@@ -120,6 +121,7 @@ impl Exchange for Http1Exchange {
                 match self.parser.feed(&self.buf[self.start..self.end], &mut sink) {
                     Ok(Feed::Done(n)) => {
                         self.start += n;
+                        wire_bytes += n as u64;
                         if as_json {
                             self.mismatch = request.body_differs(&self.collected);
                         }
@@ -130,9 +132,13 @@ impl Exchange for Http1Exchange {
                             close: self.parser.close,
                             first_byte,
                             latency: None,
+                            wire_bytes,
                         });
                     }
-                    Ok(Feed::NeedMore(n)) => self.start += n,
+                    Ok(Feed::NeedMore(n)) => {
+                        self.start += n;
+                        wire_bytes += n as u64;
+                    }
                     Err(_) => return Outcome::Failed { started: true },
                 }
             }
@@ -166,6 +172,7 @@ impl Exchange for Http1Exchange {
                             close: true,
                             first_byte,
                             latency: None,
+                            wire_bytes,
                         })
                     } else {
                         Outcome::Failed { started }

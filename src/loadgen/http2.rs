@@ -147,7 +147,15 @@ impl Http2Exchange {
             }
         }
         let mismatch = compare && self.shared.requests[which].body_differs(&self.collected);
-        Outcome::Complete(Completed { status, body_len, mismatch, close: false, first_byte, latency: None })
+        Outcome::Complete(Completed {
+            status,
+            body_len,
+            mismatch,
+            close: false,
+            first_byte,
+            wire_bytes: body_len,
+            latency: None,
+        })
     }
 }
 

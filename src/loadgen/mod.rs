@@ -49,6 +49,7 @@ mod frame;
 mod http1;
 mod http2;
 mod http2_request;
+mod mix;
 mod once;
 mod parse;
 mod request;
@@ -186,6 +187,51 @@ pub struct LoadPlan {
     pub rotation: Vec<Rotated>,
     /// A streaming workload (HTTP/1.1, no rotation); None: requests and responses.
     pub stream: Option<StreamPlan>,
+    /// Mixed load (a suite with `mode = "mixed"`): further workloads sent on the same
+    /// connections, interleaved by weight with the plan's own request (part 0), each counted on
+    /// its own in [`LoadReport::parts`]. None: the plan's request (and rotation) only.
+    pub mix: Option<Mix>,
+}
+
+/// The workloads of a mixed load besides the plan's own, and the weights of all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mix {
+    /// The weight of the plan's own request (part 0).
+    pub weight: u32,
+    /// Parts 1, 2, …
+    pub parts: Vec<MixPart>,
+}
+
+/// One workload of a mixed load: its request, rotation, check and share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MixPart {
+    /// Relative share of the requests (at least 1).
+    pub weight: u32,
+    pub request: RequestSpec,
+    /// Its verified answer (None: only the status is checked); compared every
+    /// [`ResponseCheck::body_every_n`] responses like the plan's own.
+    pub expected_body: Option<Vec<u8>>,
+    /// Compare bodies as JSON by value.
+    pub json: bool,
+    /// Its variants, sent in turn within its share; the same method as `request`.
+    pub rotation: Vec<Rotated>,
+}
+
+/// The share of one workload of a mixed load: requests counted as in [`LoadReport`], latency
+/// of its successful, timed-out and (at the end of the window) in-flight requests. Fixed rate's
+/// never-sent requests belong to no workload: they are in the total only.
+#[derive(Debug, Clone)]
+pub struct PartReport {
+    pub total_requests: u64,
+    pub successful_requests: u64,
+    pub failed_requests: u64,
+    pub errors: ErrorCounts,
+    /// Bytes of its complete responses (HTTP/1.1: head and body as read; HTTP/2: body only,
+    /// as headers are compressed per connection).
+    pub bytes_received: u64,
+    pub latency: hdrhistogram::Histogram<u64>,
+    pub censored_timeouts: u64,
+    pub censored_in_flight: u64,
 }
 
 /// A request of [`LoadPlan::rotation`] and the answer it must get: its responses are checked
@@ -289,6 +335,9 @@ pub struct LoadReport {
     pub body_bytes: u64,
     /// SSE and WebSocket figures of the window (empty for plain HTTP).
     pub stream: StreamFigures,
+    /// Mixed load: one entry per part (the plan's own request first), summing to the totals
+    /// except for fixed rate's unsent requests; empty otherwise.
+    pub parts: Vec<PartReport>,
 }
 
 /// Runs warm-up (not counted) then the measured window.

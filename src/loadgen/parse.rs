@@ -67,8 +67,10 @@ impl ResponseParser {
         ResponseParser { state: State::Head, no_body: head_request, status: 0, close: false, body_len: 0 }
     }
 
-    /// Resets for the next response on the same connection.
-    pub(crate) fn start(&mut self) {
+    /// Resets for the next response on the same connection; `head_request`: it answers a HEAD
+    /// request (no body).
+    pub(crate) fn start(&mut self, head_request: bool) {
+        self.no_body = head_request;
         self.state = State::Head;
         self.status = 0;
         self.close = false;
@@ -287,7 +289,7 @@ mod tests {
         let feed = p.feed(&all, &mut |_, _| {}).unwrap();
         assert_eq!(feed, Feed::Done(one.len()));
         assert_eq!(p.status, 200);
-        p.start();
+        p.start(false);
         let feed = p.feed(&all[one.len()..], &mut |_, _| {}).unwrap();
         assert_eq!((feed, p.status, p.body_len), (Feed::Done(two.len()), 500, 2));
     }

@@ -15,18 +15,26 @@ pub(crate) struct Prepared {
     pub(crate) expected_body: Option<Box<[u8]>>,
     /// The expected body parsed, when bodies are compared as JSON by value.
     pub(crate) expected_json: Option<serde_json::Value>,
+    /// The part (workload) of a mixed load it belongs to; 0 otherwise.
+    pub(crate) part: usize,
+    /// A HEAD request: its response has no body.
+    pub(crate) head: bool,
 }
 
 impl Prepared {
-    /// `spec` for `target`, its responses checked against `expected` (as JSON when `json`).
+    /// `spec` for `target`, its responses checked against `expected` (as JSON when `json`), of
+    /// mixed-load part `part`.
     pub(crate) fn new(
         target: &Target,
         spec: &RequestSpec,
         expected: Option<&[u8]>,
         json: bool,
         http2: bool,
+        part: usize,
     ) -> Result<Self, LoadError> {
         Ok(Prepared {
+            part,
+            head: spec.method.eq_ignore_ascii_case("HEAD"),
             bytes: serialize(target, spec)?.into_boxed_slice(),
             http2: if http2 { Some(H2Request::new(target, spec)?) } else { None },
             expected_body: expected.map(Box::from),

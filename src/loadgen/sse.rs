@@ -216,6 +216,7 @@ impl SseExchange {
                 close,
                 first_byte: received,
                 latency: Some(latency),
+                wire_bytes: ev.data.len() as u64,
             })
         };
         if mismatch {
@@ -277,7 +278,7 @@ impl Exchange for SseExchange {
                     return Outcome::Timeout;
                 }
             }
-            self.parser.start();
+            self.parser.start(false);
             self.sse.reset();
             self.in_stream = true;
             self.next_seq = 0;
@@ -301,6 +302,7 @@ impl Exchange for SseExchange {
                     close: true,
                     first_byte: *now,
                     latency: None,
+                    wire_bytes: 0,
                 });
             }
             if self.response_done {

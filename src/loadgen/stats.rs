@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
+use super::mix::PartStats;
 use super::{ErrorCounts, TimelineSecond};
 
 /// Latency histogram bounds: 1 µs .. 60 s, 3 significant digits.
@@ -35,7 +36,7 @@ pub(crate) fn latency_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(LOW_US, HIGH_US, SIGFIG).expect("constant histogram bounds are valid")
 }
 
-fn micros(d: Duration) -> u64 {
+pub(crate) fn micros(d: Duration) -> u64 {
     d.as_micros().min(u64::MAX as u128) as u64
 }
 
@@ -53,8 +54,24 @@ pub(crate) struct Censored {
 pub(crate) struct Outstanding {
     /// The request on the wire: intended and actual send time.
     pub(crate) in_flight: Option<(Instant, Instant)>,
+    /// Mixed load: the part (workload) of the request on the wire.
+    pub(crate) part: usize,
     /// Fixed rate: the first intended send time not yet sent, and the interval.
     pub(crate) unsent: Option<(Instant, Duration)>,
+}
+
+impl ErrorCounts {
+    /// Counts one error of `kind`.
+    pub(crate) fn count(&mut self, kind: ErrorKind) {
+        match kind {
+            ErrorKind::Connect => self.connect += 1,
+            ErrorKind::Timeout => self.timeout += 1,
+            ErrorKind::Read => self.read += 1,
+            ErrorKind::Status4xx => self.status_4xx += 1,
+            ErrorKind::Status5xx => self.status_5xx += 1,
+            ErrorKind::Mismatch => self.mismatch += 1,
+        }
+    }
 }
 
 /// Counters for one second of the measured window.
@@ -99,6 +116,8 @@ pub(crate) struct ThreadStats {
     pub(crate) outstanding: Vec<Outstanding>,
     /// SSE and WebSocket figures (empty for plain HTTP); callers check [`Self::in_window`].
     pub(crate) stream: super::stream_stats::StreamFigures,
+    /// Mixed load: one entry per part; empty otherwise.
+    pub(crate) parts: Vec<PartStats>,
 }
 
 impl ThreadStats {
@@ -118,12 +137,27 @@ impl ThreadStats {
             ttfb: latency_histogram(),
             outstanding: Vec::new(),
             stream: Default::default(),
+            parts: Vec::new(),
         }
+    }
+
+    /// Counts `n` parts (workloads) of a mixed load on their own, besides the totals.
+    pub(crate) fn with_parts(mut self, n: usize) -> Self {
+        self.parts = (0..n).map(|_| PartStats::new()).collect();
+        self
+    }
+
+    /// Part `part`'s counters, if this is a mixed load and `now` is in the measured window.
+    pub(crate) fn part(&mut self, part: usize, now: Instant) -> Option<&mut PartStats> {
+        if now < self.start || now >= self.end {
+            return None;
+        }
+        self.parts.get_mut(part)
     }
 
     /// A new connection's slot in `outstanding`, with its first unsent send time (fixed rate).
     pub(crate) fn add_connection(&mut self, unsent: Option<(Instant, Duration)>) -> usize {
-        self.outstanding.push(Outstanding { in_flight: None, unsent });
+        self.outstanding.push(Outstanding { in_flight: None, part: 0, unsent });
         self.outstanding.len() - 1
     }
 
@@ -193,15 +227,7 @@ impl ThreadStats {
         };
         second.requests += 1;
         second.errors += 1;
-        let e = &mut self.errors;
-        match kind {
-            ErrorKind::Connect => e.connect += 1,
-            ErrorKind::Timeout => e.timeout += 1,
-            ErrorKind::Read => e.read += 1,
-            ErrorKind::Status4xx => e.status_4xx += 1,
-            ErrorKind::Status5xx => e.status_5xx += 1,
-            ErrorKind::Mismatch => e.mismatch += 1,
-        }
+        self.errors.count(kind);
     }
 
     /// A request sent at `sent` (due at `intended`) timed out at `now`: a timeout
@@ -233,7 +259,12 @@ impl ThreadStats {
         }
         for o in outstanding {
             if let Some((intended, sent)) = o.in_flight.filter(|&(_, sent)| sent < end) {
-                self.latency.saturating_record(micros(end.saturating_duration_since(intended)));
+                let age = micros(end.saturating_duration_since(intended));
+                self.latency.saturating_record(age);
+                if let Some(part) = self.parts.get_mut(o.part) {
+                    part.latency.saturating_record(age);
+                    part.censored.in_flight += 1;
+                }
                 if let Some(h) = self.uncorrected.as_mut() {
                     h.saturating_record(micros(end - sent));
                 }
@@ -264,6 +295,9 @@ impl ThreadStats {
         }
         if other.timeline.len() > self.timeline.len() {
             self.timeline.resize_with(other.timeline.len(), SecondStats::new);
+        }
+        for (mine, theirs) in self.parts.iter_mut().zip(&other.parts) {
+            mine.merge(theirs);
         }
         for (mine, theirs) in self.timeline.iter_mut().zip(&other.timeline) {
             mine.requests += theirs.requests;
@@ -430,6 +464,7 @@ mod tests {
         let due = end - Duration::from_millis(200);
         s.outstanding[c] = Outstanding {
             in_flight: Some((due, due)),
+            part: 0,
             unsent: Some((due + Duration::from_millis(100), Duration::from_millis(100))),
         };
         s.finish();

@@ -172,6 +172,7 @@ pub(super) fn plan(addr: SocketAddr) -> LoadPlan {
         protocol: Protocol::Http1,
         rotation: Vec::new(),
         stream: None,
+        mix: None,
     }
 }
 

@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 use super::conn::{Pacer, Schedule};
 use super::request::Prepared;
 use super::stats::ThreadStats;
-use super::{http1, http2, sse, ws, LoadError, LoadPlan, LoadReport, Pacing, Phase, Protocol, StreamPlan};
+use super::{
+    http1, http2, sse, ws, LoadError, LoadPlan, LoadReport, MixPart, Pacing, PartReport, Phase, Protocol,
+    StreamPlan,
+};
 
 /// How often the ticker (and the caller's thread) look at the `stop` flag.
 const TICK: Duration = Duration::from_millis(20);
@@ -24,9 +27,10 @@ const BOUND_PERCENT: f64 = 85.0;
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) addr: SocketAddr,
-    /// The plan's request, then its rotation; each stream sends them in turn.
+    /// The plan's request, then its rotation, then (mixed load) each part's request and rotation.
     pub(crate) requests: Box<[Prepared]>,
-    pub(crate) head_request: bool,
+    /// Indices into `requests`: the cycle each stream sends, from its own offset (see `mix`).
+    pub(crate) order: Box<[u32]>,
     pub(crate) timeout: Duration,
     pub(crate) body_every_n: u64,
     http2: bool,
@@ -52,24 +56,7 @@ pub(crate) fn run(
     on_phase: &(dyn Fn(Phase) + Sync),
 ) -> Result<LoadReport, LoadError> {
     let http2 = matches!(plan.protocol, Protocol::Http2 { .. });
-    let json = plan.check.json;
-    let mut requests =
-        vec![Prepared::new(&plan.target, &plan.request, plan.check.expected_body.as_deref(), json, http2)?];
-    for other in &plan.rotation {
-        if !other.request.method.eq_ignore_ascii_case(&plan.request.method) {
-            return Err(LoadError::InvalidPlan(format!(
-                "rotated request {} {} must use the plan's method {}",
-                other.request.method, other.request.path, plan.request.method
-            )));
-        }
-        requests.push(Prepared::new(
-            &plan.target,
-            &other.request,
-            other.expected_body.as_deref(),
-            json,
-            http2,
-        )?);
-    }
+    let (requests, order) = prepare(plan, http2)?;
     let threads = thread_count(plan)?;
     let addr = plan.target.addr;
     let streams = plan.protocol.streams();
@@ -86,7 +73,7 @@ pub(crate) fn run(
     let shared = Arc::new(Shared {
         addr,
         requests: requests.into_boxed_slice(),
-        head_request: plan.request.method.eq_ignore_ascii_case("HEAD"),
+        order: order.into_boxed_slice(),
         timeout: plan.timeout,
         body_every_n: plan.check.body_every_n,
         http2,
@@ -152,6 +139,46 @@ pub(crate) fn run(
     Ok(report(plan, threads, measure_start, results))
 }
 
+/// The run's requests, ready to send (the plan's, its rotation, then each mixed-load part's),
+/// and the order in which every stream sends them.
+fn prepare(plan: &LoadPlan, http2: bool) -> Result<(Vec<Prepared>, Vec<u32>), LoadError> {
+    let json = plan.check.json;
+    let own = MixPart {
+        weight: plan.mix.as_ref().map_or(1, |m| m.weight),
+        request: plan.request.clone(),
+        expected_body: plan.check.expected_body.clone(),
+        json,
+        rotation: plan.rotation.clone(),
+    };
+    let parts = std::iter::once(&own).chain(plan.mix.iter().flat_map(|m| m.parts.iter()));
+    let (mut requests, mut weights, mut lens) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, part) in parts.enumerate() {
+        let first = &part.request;
+        requests.push(Prepared::new(
+            &plan.target,
+            first,
+            part.expected_body.as_deref(),
+            part.json,
+            http2,
+            index,
+        )?);
+        for other in &part.rotation {
+            if !other.request.method.eq_ignore_ascii_case(&first.method) {
+                return Err(LoadError::InvalidPlan(format!(
+                    "rotated request {} {} must use the method of {} {}",
+                    other.request.method, other.request.path, first.method, first.path
+                )));
+            }
+            let expected = other.expected_body.as_deref();
+            requests.push(Prepared::new(&plan.target, &other.request, expected, part.json, http2, index)?);
+        }
+        weights.push(part.weight);
+        lens.push(1 + part.rotation.len());
+    }
+    let order = super::mix::order(&weights, &lens).map_err(LoadError::InvalidPlan)?;
+    Ok((requests, order))
+}
+
 /// How many CPUs (and so event-loop threads) the generator needs on a machine where
 /// `usable` CPUs are free for the server and the generator together: half of them, rounded
 /// down, at least 1 (1, 1, 1, 2, 4, 8 for 1, 2, 3, 4, 8, 16 CPUs).
@@ -199,8 +226,8 @@ fn thread_count(plan: &LoadPlan) -> Result<usize, LoadError> {
         if plan.protocol != Protocol::Http1 {
             return invalid("streaming workloads (sse, websocket) run over http/1.1 only");
         }
-        if !plan.rotation.is_empty() {
-            return invalid("streaming workloads send no rotation of requests");
+        if !plan.rotation.is_empty() || plan.mix.is_some() {
+            return invalid("streaming workloads send no rotation or mix of requests");
         }
         if let (StreamPlan::Sse { .. }, Pacing::FixedRate { .. }) = (stream, plan.pacing) {
             return invalid("sse runs in closed loop only: the server, not the client, paces the events");
@@ -246,11 +273,18 @@ fn worker(
         .enable_all()
         .build()
         .map_err(|e| LoadError::Worker(format!("cannot start runtime: {e}")))?;
-    let stats = Rc::new(RefCell::new(ThreadStats::new(
-        shared.measure_start,
-        shared.deadline,
-        schedules.iter().flatten().any(|s| matches!(s, Schedule::Fixed { .. })),
-    )));
+    let parts = match shared.requests.last() {
+        Some(last) if last.part > 0 => last.part + 1,
+        _ => 0,
+    };
+    let stats = Rc::new(RefCell::new(
+        ThreadStats::new(
+            shared.measure_start,
+            shared.deadline,
+            schedules.iter().flatten().any(|s| matches!(s, Schedule::Fixed { .. })),
+        )
+        .with_parts(parts),
+    ));
     let local = tokio::task::LocalSet::new();
     let (cpu, interrupted) = local.block_on(&runtime, async {
         for streams in schedules {
@@ -346,6 +380,23 @@ fn report(plan: &LoadPlan, threads: usize, measure_start: Instant, results: Vec<
         responses: all.responses,
         body_bytes: all.body_bytes,
         stream: all.stream,
+        parts: all
+            .parts
+            .into_iter()
+            .map(|p| {
+                let failed = p.errors.total();
+                PartReport {
+                    total_requests: p.successful + failed,
+                    successful_requests: p.successful,
+                    failed_requests: failed,
+                    errors: p.errors,
+                    bytes_received: p.bytes,
+                    latency: p.latency,
+                    censored_timeouts: p.censored.timeouts,
+                    censored_in_flight: p.censored.in_flight,
+                }
+            })
+            .collect(),
     }
 }
 
@@ -413,6 +464,7 @@ mod tests {
             protocol: Protocol::Http1,
             rotation: Vec::new(),
             stream: None,
+            mix: None,
         }
     }
 

@@ -243,6 +243,7 @@ impl Exchange for WsExchange {
                                 close: false,
                                 first_byte: first_byte.unwrap_or(*now),
                                 latency: None,
+                                wire_bytes: self.echo.len() as u64,
                             });
                         }
                     }

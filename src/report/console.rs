@@ -93,25 +93,35 @@ pub fn run_table(result: &RunResult) -> String {
         &[2, 3, 4, 5, 6, 7],
     );
     let mut reasons = Vec::new();
-    for w in result.workloads() {
-        let m = w.results.as_ref();
-        let lat = m.and_then(|m| m.latency.as_ref());
-        let res = m.and_then(|m| m.resources.as_ref());
-        let dash = || "-".to_string();
-        t.row(vec![
-            w.name.clone(),
-            status_word(w.status).into(),
-            m.map_or_else(dash, |m| thousands(m.throughput.requests_per_sec)),
-            lat.map_or_else(dash, |l| format!("{:.2}", l.median_ms)),
-            lat.map_or_else(dash, |l| format!("{:.2}", l.p99_ms)),
-            m.map_or_else(dash, |m| format!("{:.1}%", m.throughput.success_rate * 100.0)),
-            res.map_or_else(dash, |r| format!("{:.0}", r.cpu.avg_percent)),
-            res.map_or_else(dash, |r| format!("{:.0}", r.memory.peak_mb)),
-        ]);
-        if let Some(reason) = &w.reason {
-            if w.status != WorkloadStatus::Ok {
-                reasons.push(format!("- {} ({}): {}", w.name, status_word(w.status), reason));
+    let row =
+        |t: &mut Table, name: String, status: WorkloadStatus, m: Option<&crate::schema::Measurement>| {
+            let lat = m.and_then(|m| m.latency.as_ref());
+            let res = m.and_then(|m| m.resources.as_ref());
+            let dash = || "-".to_string();
+            t.row(vec![
+                name,
+                status_word(status).into(),
+                m.map_or_else(dash, |m| thousands(m.throughput.requests_per_sec)),
+                lat.map_or_else(dash, |l| format!("{:.2}", l.median_ms)),
+                lat.map_or_else(dash, |l| format!("{:.2}", l.p99_ms)),
+                m.map_or_else(dash, |m| format!("{:.1}%", m.throughput.success_rate * 100.0)),
+                res.map_or_else(dash, |r| format!("{:.0}", r.cpu.avg_percent)),
+                res.map_or_else(dash, |r| format!("{:.0}", r.memory.peak_mb)),
+            ]);
+        };
+    for suite in &result.suites {
+        for w in &suite.workloads {
+            row(&mut t, w.name.clone(), w.status, w.results.as_ref());
+            if let Some(reason) = &w.reason {
+                if w.status != WorkloadStatus::Ok {
+                    reasons.push(format!("- {} ({}): {}", w.name, status_word(w.status), reason));
+                }
             }
+        }
+        if let Some(mixed) = &suite.mixed {
+            let weights: Vec<String> = mixed.workloads.iter().map(|w| w.weight.to_string()).collect();
+            let name = format!("total (mixed {})", weights.join(":"));
+            row(&mut t, name, WorkloadStatus::Ok, Some(&mixed.results));
         }
     }
     let who = result

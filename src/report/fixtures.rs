@@ -324,6 +324,7 @@ pub fn run() -> RunResult {
                     ),
                     stream,
                 ],
+                mixed: None,
             },
             SuiteResult {
                 name: "routing".into(),
@@ -337,6 +338,7 @@ pub fn run() -> RunResult {
                     ),
                     deep,
                 ],
+                mixed: None,
             },
         ],
         summary: Summary {

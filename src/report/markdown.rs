@@ -223,6 +223,26 @@ fn run(r: &RunResult) -> String {
                 );
             }
         }
+        if let Some(mixed) = &suite.mixed {
+            let t = &mixed.results;
+            let lat = t.latency.as_ref();
+            let shares: Vec<String> = mixed
+                .workloads
+                .iter()
+                .map(|w| format!("{} ×{} ({:.1} %)", esc(&w.name), w.weight, w.share * 100.0))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| **total (mixed)** <sub>{}</sub> | ✅ ok | {} | {} | {} | {:.2} % | {} | {} |",
+                shares.join(", "),
+                thousands(t.throughput.requests_per_sec),
+                lat.map_or_else(|| "–".into(), |l| ms(l.median_ms)),
+                lat.map_or_else(|| "–".into(), |l| ms(l.p99_ms)),
+                t.throughput.success_rate * 100.0,
+                t.resources.as_ref().map_or_else(|| "–".into(), |r| format!("{:.0}", r.cpu.avg_percent)),
+                t.resources.as_ref().map_or_else(|| "–".into(), |r| format!("{:.0}", r.memory.peak_mb)),
+            );
+        }
         out.push('\n');
     }
     let streaming = super::streaming::lines(r);

@@ -10,7 +10,7 @@ use hdrhistogram::Histogram;
 
 use super::answer::{check_for, rotation_of, verify_answer_over, AnswerError, LoadCheck};
 use super::{measurement_of, Event, LoadOptions, Progress, RunPlan, Session};
-use crate::loadgen::{self, LoadPlan, Pacing, Phase, Protocol};
+use crate::loadgen::{self, LoadPlan, Pacing, PartReport, Phase, Protocol};
 use crate::monitor::system::WindowProbe;
 use crate::monitor::Monitor;
 use crate::schema::{Measurement, WorkloadResult, WorkloadStatus};
@@ -30,7 +30,7 @@ pub struct WorkloadOutcome {
 }
 
 impl WorkloadOutcome {
-    fn new(status: WorkloadStatus, reason: Option<String>, verified: bool) -> Self {
+    pub(super) fn new(status: WorkloadStatus, reason: Option<String>, verified: bool) -> Self {
         WorkloadOutcome { status, reason, verified, results: None, latency: None, window: None }
     }
 
@@ -62,28 +62,42 @@ pub fn measure_workload(
     progress: &dyn Progress,
     stop: &Arc<AtomicBool>,
 ) -> WorkloadOutcome {
+    let check = match checked(session, workload, plan, progress) {
+        Ok(check) => check,
+        Err(outcome) => return *outcome,
+    };
+    let mut out = measure_load(session, workload, check, &plan.load, progress, stop);
+    out.verified = plan.verify;
+    out
+}
+
+/// The server running (restarted if it died) and `workload`'s answer verified (unless the plan
+/// says not to): the check its responses get under load, or the outcome that ends it here.
+pub(super) fn checked(
+    session: &mut Session,
+    workload: &Workload,
+    plan: &RunPlan,
+    progress: &dyn Progress,
+) -> Result<LoadCheck, Box<WorkloadOutcome>> {
     let name = workload.name.clone();
     let failed = |reason: String, verified: bool| {
         progress.event(&Event::Failed { workload: name.clone(), reason: reason.clone() });
         WorkloadOutcome::new(WorkloadStatus::Failed, Some(reason), verified)
     };
     if let Err(reason) = ensure_running(session, &name) {
-        return failed(reason, false);
+        return Err(Box::new(failed(reason, false)));
     }
-    let mut check = check_for(workload, None);
-    if plan.verify {
-        match verify_answer_over(session, workload, plan.load.timeout, plan.load.protocol) {
-            Err(AnswerError::NoAnswer(reason)) => return failed(reason, false),
-            Err(AnswerError::Invalid(reason)) => {
-                progress.event(&Event::Invalid { workload: name.clone(), reason: reason.clone() });
-                return WorkloadOutcome::new(WorkloadStatus::Invalid, Some(reason), true);
-            }
-            Ok(body) => check = check_for(workload, Some(body)),
+    if !plan.verify {
+        return Ok(check_for(workload, None));
+    }
+    match verify_answer_over(session, workload, plan.load.timeout, plan.load.protocol) {
+        Err(AnswerError::NoAnswer(reason)) => Err(Box::new(failed(reason, false))),
+        Err(AnswerError::Invalid(reason)) => {
+            progress.event(&Event::Invalid { workload: name.clone(), reason: reason.clone() });
+            Err(Box::new(WorkloadOutcome::new(WorkloadStatus::Invalid, Some(reason), true)))
         }
+        Ok(body) => Ok(check_for(workload, Some(body))),
     }
-    let mut out = measure_load(session, workload, check, &plan.load, progress, stop);
-    out.verified = plan.verify;
-    out
 }
 
 /// Warm up and measure one workload whose answer is already checked (or not to be).
@@ -97,18 +111,19 @@ pub fn measure_load(
     progress: &dyn Progress,
     stop: &Arc<AtomicBool>,
 ) -> WorkloadOutcome {
-    let name = workload.name.clone();
     let verified = check.verified;
-    let failed = |reason: String| {
-        progress.event(&Event::Failed { workload: name.clone(), reason: reason.clone() });
-        WorkloadOutcome::new(WorkloadStatus::Failed, Some(reason), verified)
-    };
-    progress.event(&Event::Measuring {
-        workload: name.clone(),
-        warmup_secs: load.warmup.as_secs_f64(),
-        duration_secs: load.duration.as_secs_f64(),
-    });
-    let load_plan = LoadPlan {
+    let load_plan = plan_for(session, workload, check, load);
+    measure_plan(session, &workload.name, &load_plan, verified, load, progress, stop).0
+}
+
+/// The load plan of `workload` on `session` under `load` (no mix).
+pub(super) fn plan_for(
+    session: &Session,
+    workload: &Workload,
+    check: LoadCheck,
+    load: &LoadOptions,
+) -> LoadPlan {
+    LoadPlan {
         target: session.target().clone(),
         request: super::stream_answer::stream_request(workload, session),
         connections: load.concurrency,
@@ -122,7 +137,31 @@ pub fn measure_load(
         check: check.response,
         protocol: load.protocol,
         stream: super::stream_answer::stream_plan(workload),
+        mix: None,
+    }
+}
+
+/// Warm up and measure `load_plan` (named `name` in events and reasons): the outcome, and a
+/// mixed load's parts.
+pub(super) fn measure_plan(
+    session: &mut Session,
+    name: &str,
+    load_plan: &LoadPlan,
+    verified: bool,
+    load: &LoadOptions,
+    progress: &dyn Progress,
+    stop: &Arc<AtomicBool>,
+) -> (WorkloadOutcome, Vec<PartReport>) {
+    let name = name.to_string();
+    let failed = |reason: String| {
+        progress.event(&Event::Failed { workload: name.clone(), reason: reason.clone() });
+        WorkloadOutcome::new(WorkloadStatus::Failed, Some(reason), verified)
     };
+    progress.event(&Event::Measuring {
+        workload: name.clone(),
+        warmup_secs: load.warmup.as_secs_f64(),
+        duration_secs: load.duration.as_secs_f64(),
+    });
     let ids = session.server_ids();
     let local_stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicBool::new(false));
@@ -143,7 +182,7 @@ pub fn measure_load(
             }
         }
     };
-    let report = loadgen::run(&load_plan, &local_stop, &on_phase);
+    let report = loadgen::run(load_plan, &local_stop, &on_phase);
     let window = probe.lock().ok().and_then(|mut p| p.take()).map(|p| p.finish(&load.machine.cpus()));
     done.store(true, Ordering::SeqCst);
     let _ = watcher.join();
@@ -151,18 +190,18 @@ pub fn measure_load(
     // A window that never began measuring (an error, Ctrl-C) is not recorded.
     let busy = window.and_then(|w| load.machine.record(w));
     if let Some(reason) = session.server_died() {
-        return failed(format!("the server exited during the measurement of workload '{name}': {reason}"));
-    }
-    if stop.load(Ordering::SeqCst) {
-        return WorkloadOutcome::new(
-            WorkloadStatus::Skipped,
-            Some("interrupted (Ctrl-C) during the measurement".into()),
-            verified,
+        return (
+            failed(format!("the server exited during the measurement of workload '{name}': {reason}")),
+            vec![],
         );
     }
-    let report = match report {
+    if stop.load(Ordering::SeqCst) {
+        let reason = Some("interrupted (Ctrl-C) during the measurement".into());
+        return (WorkloadOutcome::new(WorkloadStatus::Skipped, reason, verified), vec![]);
+    }
+    let mut report = match report {
         Ok(r) => r,
-        Err(e) => return failed(format!("load generation failed for workload '{name}': {e}")),
+        Err(e) => return (failed(format!("load generation failed for workload '{name}': {e}")), vec![]),
     };
     let mut notes = Vec::new();
     if !session.has_server() {
@@ -176,13 +215,17 @@ pub fn measure_load(
         progress.event(&Event::Warning { message: format!("{name}: {warning}") });
         notes.push(warning);
     }
-    let streaming = super::stream_answer::streaming_of(workload, &report, &mut notes);
+    let streaming = super::stream_answer::streaming_of(load_plan.stream, &report, &mut notes);
     let mut measurement = measurement_of(&report, resources, load.concurrency, notes);
     if let Some(figures) = streaming {
-        if matches!(figures, crate::schema::Streaming::Sse(_)) {
-            (measurement.load.ttfb_p50_ms, measurement.load.ttfb_p99_ms) = (None, None);
-        }
-        measurement.load.protocol = Some(workload.stream.map_or("http1", |s| s.kind()).to_string());
+        let kind = match figures {
+            crate::schema::Streaming::Sse(_) => {
+                (measurement.load.ttfb_p50_ms, measurement.load.ttfb_p99_ms) = (None, None);
+                "sse"
+            }
+            crate::schema::Streaming::Websocket(_) => "websocket",
+        };
+        measurement.load.protocol = Some(kind.to_string());
         measurement.streaming = Some(figures);
     }
     if let Protocol::Http2 { streams } = load.protocol {
@@ -196,7 +239,7 @@ pub fn measure_load(
         );
         let mut out = failed(reason);
         out.results = Some(measurement);
-        return out;
+        return (out, vec![]);
     }
     progress.event(&Event::Measured {
         workload: name,
@@ -204,14 +247,16 @@ pub fn measure_load(
         success_rate: measurement.throughput.success_rate,
         load: Box::new(measurement.load.clone()),
     });
-    WorkloadOutcome {
+    let parts = std::mem::take(&mut report.parts);
+    let outcome = WorkloadOutcome {
         status: WorkloadStatus::Ok,
         reason: None,
         verified,
         results: Some(measurement),
         latency: Some(report.latency),
         window: Some((report.started, report.elapsed)),
-    }
+    };
+    (outcome, parts)
 }
 
 /// Watch for Ctrl-C and for the server's death; either ends the load early.

@@ -7,6 +7,7 @@ mod answer;
 mod convert;
 pub mod machine;
 mod measure;
+mod mixed;
 pub mod pinning;
 mod session;
 mod stream_answer;
@@ -17,6 +18,7 @@ pub use answer::{
 pub use convert::{latency_of, measurement_of};
 pub use machine::MachineLog;
 pub use measure::{ensure_running, measure_load, measure_workload, WorkloadOutcome};
+pub use mixed::{measure_mix_load, measure_mixed, MixedOutcome};
 pub use pinning::{PinRequest, Pinning};
 pub use session::{metadata_now, metadata_with, Session, SessionError};
 pub use stream_answer::{stream_plan, stream_request, streaming_conflict, verify_stream};
@@ -223,6 +225,7 @@ pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
                         results: None,
                     })
                     .collect(),
+                mixed: None,
             })
             .collect(),
         summary: Summary {
@@ -235,6 +238,25 @@ pub fn new_result(mode: Mode, plan: &RunPlan, metadata: Metadata) -> RunResult {
         notes: Vec::new(),
         comparison: None,
     }
+}
+
+/// How many workloads from the start of `rest` are measured together: the consecutive ones of
+/// the same mixed suite (1 for a workload measured on its own).
+pub fn mix_group(rest: &[Workload]) -> usize {
+    match rest.first().and_then(|w| w.mix.as_ref()) {
+        Some(mix) => rest.iter().take_while(|w| w.mix.as_ref() == Some(mix)).count(),
+        None => 1.min(rest.len()),
+    }
+}
+
+/// The result's suite that holds workload `index` of the plan.
+fn suite_of<'r>(result: &'r mut RunResult, plan: &RunPlan, index: usize) -> Option<&'r mut SuiteResult> {
+    let mut end = 0;
+    let position = plan.suites.iter().position(|(_, n)| {
+        end += n;
+        index < end
+    })?;
+    result.suites.get_mut(position)
 }
 
 /// The workloads of each suite: `suites` holds names and counts of consecutive `workloads`.
@@ -275,15 +297,29 @@ pub fn execute(
     let mut result = new_result(Mode::Run, plan, metadata);
     result.notes.extend(session.notes());
     let total = plan.workloads.len();
-    for (index, workload) in plan.workloads.iter().enumerate() {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
+    let mut index = 0;
+    while index < total && !stop.load(Ordering::SeqCst) {
+        let workload = &plan.workloads[index];
         progress.event(&Event::WorkloadStarted { workload: workload.name.clone(), index, total });
-        let outcome = measure_workload(&mut session, workload, plan, progress, stop);
-        if let Some(slot) = result.suites.iter_mut().flat_map(|s| s.workloads.iter_mut()).nth(index) {
-            outcome.apply(slot);
+        let group = mix_group(&plan.workloads[index..]);
+        let outcomes = if group > 1 || workload.mix.is_some() {
+            let mixed =
+                measure_mixed(&mut session, &plan.workloads[index..index + group], plan, progress, stop);
+            if let Some(suite) = suite_of(&mut result, plan, index) {
+                suite.mixed = mixed.total;
+            }
+            mixed.workloads
+        } else {
+            vec![measure_workload(&mut session, workload, plan, progress, stop)]
+        };
+        for (offset, outcome) in outcomes.into_iter().enumerate() {
+            if let Some(slot) =
+                result.suites.iter_mut().flat_map(|s| s.workloads.iter_mut()).nth(index + offset)
+            {
+                outcome.apply(slot);
+            }
         }
+        index += group;
     }
     result.complete =
         !stop.load(Ordering::SeqCst) && result.workloads().all(|w| w.status != WorkloadStatus::Skipped);

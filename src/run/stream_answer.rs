@@ -218,16 +218,21 @@ fn first_difference(expected: &[u8], got: &[u8]) -> String {
     )
 }
 
-/// The `streaming` figures of a measured streaming workload, and notes for those that are null.
-pub fn streaming_of(workload: &Workload, report: &LoadReport, notes: &mut Vec<String>) -> Option<Streaming> {
+/// The `streaming` figures of a load run with `stream` (None: not streaming), and notes for
+/// those that are null.
+pub fn streaming_of(
+    stream: Option<StreamPlan>,
+    report: &LoadReport,
+    notes: &mut Vec<String>,
+) -> Option<Streaming> {
     let f = &report.stream;
     let secs = report.elapsed.as_secs_f64().max(f64::EPSILON);
     let rate = round_to(report.successful_requests as f64 / secs, 2);
     let pct = |h: &hdrhistogram::Histogram<u64>, q: f64| {
         (!h.is_empty()).then(|| round_to(h.value_at_quantile(q) as f64 / 1000.0, 3))
     };
-    match workload.stream? {
-        Stream::Sse { events } => {
+    match stream? {
+        StreamPlan::Sse { events } => {
             if f.first_event.is_empty() {
                 notes.push(
                     "streaming.time_to_first_event: null because no stream began and delivered its first event \
@@ -265,7 +270,7 @@ pub fn streaming_of(workload: &Workload, report: &LoadReport, notes: &mut Vec<St
                 delivery_negative: f.delivery_negative,
             }))
         }
-        Stream::WebSocket { .. } => {
+        StreamPlan::WebSocket { .. } => {
             if f.connect.is_empty() {
                 notes.push(
                     "streaming.connect: null because no connection completed its upgrade during the run"

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{BaselineComparison, Profiling};
+use super::{BaselineComparison, MixedTotal, Profiling};
 
 /// Which command wrote a result file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -164,6 +164,9 @@ pub struct Configuration {
 pub struct SuiteResult {
     pub name: String,
     pub workloads: Vec<WorkloadResult>,
+    /// A mixed suite (`mode = "mixed"`): all its workloads measured together, in total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixed: Option<MixedTotal>,
 }
 
 /// What happened to one workload.

@@ -82,6 +82,17 @@ fn identity(f: &ShardFile) -> Result<Vec<(&'static str, String)>, MergeError> {
     ])
 }
 
+/// The key of the run `result` is a shard of: a hash of the facts every shard of one run shares
+/// (see [`identity`]), so that a store can hold shards until their run is complete.
+pub fn group_key(result: &RunResult) -> Result<String, MergeError> {
+    use sha2::{Digest, Sha256};
+    let file = ShardFile { path: PathBuf::from("(shard)"), result: result.clone() };
+    let facts: Vec<String> =
+        identity(&file)?.into_iter().map(|(field, value)| format!("{field}={value}")).collect();
+    let digest = Sha256::digest(facts.join("\n").as_bytes());
+    Ok(digest.iter().take(12).map(|b| format!("{b:02x}")).collect())
+}
+
 /// Check that `files` are the shards of one run covering 0..1 once each; returns them in
 /// segment order.
 fn check(files: &[ShardFile]) -> Result<Vec<&ShardFile>, MergeError> {

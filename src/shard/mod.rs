@@ -9,7 +9,7 @@ pub mod segment;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-pub use merge::{merge, MergeError, ShardFile};
+pub use merge::{group_key, merge, MergeError, ShardFile};
 pub use segment::{Fraction, Segment, Sequence};
 
 use crate::schema::{RunResult, Sharding};

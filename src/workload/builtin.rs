@@ -14,6 +14,7 @@ const SUITES: &[(&str, &str)] = &[
     ("baseline", include_str!("../../suites/baseline.toml")),
     ("multipart", include_str!("../../suites/multipart.toml")),
     ("streaming", include_str!("../../suites/streaming.toml")),
+    ("mixed", include_str!("../../suites/mixed.toml")),
 ];
 
 /// Fixture files, keyed by their path relative to `suites/`.
@@ -55,7 +56,7 @@ pub(crate) fn fixture_paths() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::{load_suite, Suite};
+    use crate::workload::{load_suite, Suite, Workload};
 
     fn builtin(name: &str) -> Suite {
         load_suite(name).unwrap_or_else(|e| panic!("built-in suite {name}: {e}"))
@@ -73,7 +74,8 @@ mod tests {
                 "forms",
                 "baseline",
                 "multipart",
-                "streaming"
+                "streaming",
+                "mixed"
             ]
         );
         for name in names() {
@@ -118,6 +120,20 @@ mod tests {
             assert!(!expected.is_empty(), "{category}");
             assert_eq!(builtin(category).workloads, expected, "{category}");
         }
+    }
+
+    #[test]
+    fn the_mixed_suite_is_all_workloads_with_weights_measured_together() {
+        let all = builtin("all");
+        let mixed = builtin("mixed");
+        let got: Vec<_> = mixed.workloads.iter().map(|w| (w.name.as_str(), w.weight)).collect();
+        assert_eq!(got, [("path-simple", 4), ("query-few", 3), ("json-small", 2), ("urlencoded-simple", 1)]);
+        for w in &mixed.workloads {
+            assert_eq!(w.mix.as_deref(), Some("mixed"), "{}", w.name);
+            let same = all.workloads.iter().find(|a| a.name == w.name).expect("in all");
+            assert_eq!(&Workload { weight: same.weight, mix: None, ..w.clone() }, same);
+        }
+        assert!(all.workloads.iter().all(|w| w.mix.is_none()));
     }
 
     #[test]

@@ -24,6 +24,12 @@ pub(crate) struct RawSuite {
     #[serde(default)]
     #[schemars(with = "String")]
     pub description: Option<String>,
+    /// `"separate"` (default): each workload is measured on its own. `"mixed"`: all the
+    /// suite's workloads are sent interleaved by `weight` on the same connections in one
+    /// measurement, reported per workload and in total.
+    #[serde(default)]
+    #[schemars(with = "String", extend("enum" = ["separate", "mixed"], "default" = "separate"))]
+    pub mode: Option<Spanned<String>>,
     /// The workloads, in order; at least one (`[[workloads]]` tables).
     #[serde(default)]
     #[schemars(with = "Vec<RawWorkload>", length(min = 1))]

@@ -49,6 +49,9 @@ pub struct Workload {
     pub body: Vec<u8>,
     /// Relative share in mixed suites; at least 1.
     pub weight: u32,
+    /// The mixed suite (`mode = "mixed"`) this workload belongs to: consecutive workloads with
+    /// the same name here are measured together, interleaved by weight. None: on its own.
+    pub mix: Option<String>,
     pub expect: Expect,
     /// Further requests, each with its own expected answer, so that an app cannot pass with a
     /// constant answer: verified before measuring, and those that rotate also measured.
@@ -125,7 +128,7 @@ pub enum ExpectBody {
 }
 
 /// Names of the built-in suites: all, json-bodies, path-params, query-params, forms, baseline,
-/// multipart, streaming.
+/// multipart, streaming, mixed.
 pub fn builtin_names() -> Vec<&'static str> {
     builtin::names()
 }
@@ -258,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn builtin_names_are_the_seed_suites_then_baseline_and_multipart() {
+    fn builtin_names_are_the_seed_suites_then_baseline_multipart_and_mixed() {
         assert_eq!(
             builtin_names(),
             [
@@ -269,7 +272,8 @@ mod tests {
                 "forms",
                 "baseline",
                 "multipart",
-                "streaming"
+                "streaming",
+                "mixed"
             ]
         );
         assert_eq!(load_suite("baseline").unwrap().workloads.len(), 2);
@@ -281,7 +285,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown suite 'jsn-bodies'; valid suites: all, json-bodies, path-params, \
-             query-params, forms, baseline, multipart, streaming (or a path to a .toml file)"
+             query-params, forms, baseline, multipart, streaming, mixed (or a path to a .toml file)"
         );
     }
 

@@ -72,10 +72,31 @@ pub(crate) fn build_suite(
         }
     };
 
+    let mixed = match raw.mode.as_ref().map(|m| m.get_ref().as_str()) {
+        None | Some("separate") => false,
+        Some("mixed") => true,
+        Some(other) => {
+            let span = raw.mode.as_ref().map_or(0..0, |m| m.span());
+            return Err(
+                at.invalid(span, format!("mode '{other}' is not known; use \"separate\" or \"mixed\""))
+            );
+        }
+    };
     let mut first_seen: HashMap<String, Range<usize>> = HashMap::new();
     let mut workloads = Vec::new();
     for raw in raw_workloads.into_inner() {
-        let workload = build_workload(raw, at, fixtures, &mut first_seen)?;
+        let protocol = raw.protocol.as_ref().map(Spanned::span);
+        let mut workload = build_workload(raw, at, fixtures, &mut first_seen)?;
+        if let (true, Some(span)) = (mixed, protocol) {
+            return Err(at.invalid(
+                span,
+                format!(
+                    "workload '{}' streams, and a mixed suite interleaves requests and responses;                      move it to a suite without mode = \"mixed\"",
+                    workload.name
+                ),
+            ));
+        }
+        workload.mix = mixed.then(|| name.to_string());
         workloads.push(workload);
     }
     Ok(Suite {
@@ -207,6 +228,7 @@ fn build_workload(
         headers,
         body,
         weight,
+        mix: None,
         expect,
         variants,
         stream,
@@ -641,6 +663,26 @@ mod tests {
         // echo_body = false is the same as leaving it out.
         let suite = parse(&one("[workloads.expect]\necho_body = false\ntext = \"x\"\n")).unwrap();
         assert_eq!(suite.workloads[0].expect.body, ExpectBody::Text("x".into()));
+    }
+
+    #[test]
+    fn a_mixed_suite_takes_no_streaming_workload() {
+        let text = format!(
+            "mode = \"mixed\"\n{}",
+            one("protocol = \"websocket\"\n").replace("\"/a\"", "\"/stream/ws\"")
+        );
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.starts_with("suites/x.toml:10:12: workload 'a' streams, and a mixed suite"), "{err}");
+    }
+
+    #[test]
+    fn mode_is_separate_or_mixed() {
+        let mixed = parse(&format!("mode = \"mixed\"\n{}", one(""))).unwrap();
+        assert_eq!(mixed.workloads[0].mix.as_deref(), Some("t"));
+        let separate = parse(&format!("mode = \"separate\"\n{}", one(""))).unwrap();
+        assert_eq!(separate.workloads[0].mix, None);
+        let err = error(&format!("mode = \"interleaved\"\n{}", one("")));
+        assert_eq!(err, "suites/x.toml:1:8: mode 'interleaved' is not known; use \"separate\" or \"mixed\"");
     }
 
     #[test]

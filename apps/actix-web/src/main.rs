@@ -6,13 +6,16 @@
 //! on SIGTERM (graceful shutdown, bounded by `shutdown_timeout`).
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_multipart::Multipart;
 use actix_web::{
     get,
-    web::{self, Form, Json, Path, Query},
-    App, HttpResponse, HttpServer, Responder,
+    web::{self, Bytes, Form, Json, Path, Query},
+    App, HttpRequest, HttpResponse, HttpServer, Responder,
 };
+use actix_ws::{AggregatedMessage, CloseCode};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -198,6 +201,72 @@ async fn multipart(mut form: Multipart) -> actix_web::Result<Json<Value>> {
     Ok(Json(serde_json::json!({ "files_received": files, "total_bytes": total })))
 }
 
+// ---------- streaming: SSE and WebSocket echo ----------
+
+#[derive(Deserialize)]
+struct SseParams {
+    count: u32,
+    #[serde(default)]
+    interval_ms: u64,
+}
+
+/// Wall clock (Unix epoch) in microseconds.
+fn now_us() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0)
+}
+
+/// `count` events `id: i` / `data: {"seq":i,"ts_us":T}` as a streaming (chunked) body,
+/// `interval_ms` apart. Each chunk is made when actix polls the stream for it, so `ts_us`
+/// is taken just before the write; the body ends after the last event.
+async fn stream_sse(q: Query<SseParams>) -> HttpResponse {
+    let SseParams { count, interval_ms } = q.into_inner();
+    if !(1..=100_000).contains(&count) || interval_ms > 10_000 {
+        return HttpResponse::BadRequest()
+            .body("count must be 1..=100000 and interval_ms 0..=10000");
+    }
+    let interval = Duration::from_millis(interval_ms);
+    let events = futures_util::stream::unfold(0u32, move |i| async move {
+        if i >= count {
+            return None;
+        }
+        if i > 0 && !interval.is_zero() {
+            actix_web::rt::time::sleep(interval).await;
+        }
+        let event = format!("id: {i}\ndata: {{\"seq\":{i},\"ts_us\":{}}}\n\n", now_us());
+        Some((Ok::<_, Infallible>(Bytes::from(event)), i + 1))
+    });
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("cache-control", "no-cache"))
+        .streaming(events)
+}
+
+/// actix-ws: text back as text, binary back as binary, in order; pings answered; a close
+/// frame answered with a normal-closure close frame.
+async fn stream_ws(req: HttpRequest, body: web::Payload) -> actix_web::Result<HttpResponse> {
+    let (response, mut session, stream) = actix_ws::handle(&req, body)?;
+    let mut stream = stream.aggregate_continuations();
+    actix_web::rt::spawn(async move {
+        while let Some(Ok(msg)) = stream.recv().await {
+            let sent = match msg {
+                AggregatedMessage::Text(text) => session.text(text).await,
+                AggregatedMessage::Binary(bin) => session.binary(bin).await,
+                AggregatedMessage::Ping(ping) => session.pong(&ping).await,
+                AggregatedMessage::Pong(_) => Ok(()),
+                AggregatedMessage::Close(_) => break,
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+        let _ = session.close(Some(CloseCode::Normal.into())).await;
+    });
+    Ok(response)
+}
+
 /// `--port N --workers N` (also `--port=N`), falling back to `PORT` / `WORKERS`.
 fn settings() -> (u16, usize) {
     let mut port = std::env::var("PORT").ok();
@@ -267,10 +336,14 @@ fn main() -> std::io::Result<()> {
                 .route("/multipart/small", web::post().to(multipart))
                 .route("/multipart/medium", web::post().to(multipart))
                 .route("/multipart/large", web::post().to(multipart))
+                .route("/stream/sse", web::get().to(stream_sse))
+                .route("/stream/ws", web::get().to(stream_ws))
         })
         .workers(workers)
         .shutdown_timeout(1)
-        .bind(("127.0.0.1", port))?
+        // HTTP/1.1 and h2c (prior knowledge) on the same port: the first bytes of each
+        // connection pick the protocol (actix-web feature `http2`, on by default).
+        .bind_auto_h2c(("127.0.0.1", port))?
         .run()
         .await
     })

@@ -5,13 +5,25 @@
 //! SIGTERM keeps its default disposition, so the process exits at once.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::{
-    extract::{multipart::MultipartError, Form, Multipart, Path, Query},
+    extract::{
+        multipart::MultipartError,
+        ws::{Message as WsMessage, WebSocket, WebSocketUpgrade},
+        Form, Multipart, Path, Query,
+    },
+    http::StatusCode,
+    response::{
+        sse::{Event, Sse},
+        IntoResponse, Response,
+    },
     routing::{get, post},
     Json, Router,
 };
+use futures_util::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -176,6 +188,71 @@ async fn multipart(mut form: Multipart) -> Result<Json<Value>, MultipartError> {
     Ok(Json(serde_json::json!({ "files_received": files, "total_bytes": total })))
 }
 
+// ---------- streaming: SSE and WebSocket echo (docs/streaming contract) ----------
+
+#[derive(Deserialize)]
+struct SseParams {
+    count: u32,
+    #[serde(default)]
+    interval_ms: u64,
+}
+
+/// Wall clock (Unix epoch) in microseconds.
+fn now_us() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0)
+}
+
+/// `count` events `id: i` / `data: {"seq":i,"ts_us":T}`, `interval_ms` apart; the stream
+/// yields an event only when hyper polls for the next frame, so `ts_us` is taken just
+/// before it is written. The response ends after the last event.
+fn sse_events(count: u32, interval: Duration) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(0u32, move |i| async move {
+        if i >= count {
+            return None;
+        }
+        if i > 0 && !interval.is_zero() {
+            tokio::time::sleep(interval).await;
+        }
+        let data = format!(r#"{{"seq":{i},"ts_us":{}}}"#, now_us());
+        Some((Ok(Event::default().id(i.to_string()).data(data)), i + 1))
+    })
+}
+
+async fn stream_sse(Query(p): Query<SseParams>) -> Response {
+    if !(1..=100_000).contains(&p.count) || p.interval_ms > 10_000 {
+        return (
+            StatusCode::BAD_REQUEST,
+            "count must be 1..=100000 and interval_ms 0..=10000",
+        )
+            .into_response();
+    }
+    // Sse sets content-type: text/event-stream and cache-control: no-cache; no keep-alive
+    // comments are configured.
+    Sse::new(sse_events(p.count, Duration::from_millis(p.interval_ms))).into_response()
+}
+
+async fn stream_ws(ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(ws_echo)
+}
+
+/// Text back as text, binary back as binary, in order. A close frame from the client is
+/// answered by tungstenite (queued on receipt, flushed by the next `recv`), so the loop
+/// keeps reading until the stream ends instead of breaking on `Close`.
+async fn ws_echo(mut socket: WebSocket) {
+    while let Some(Ok(msg)) = socket.recv().await {
+        let echo = match msg {
+            WsMessage::Text(_) | WsMessage::Binary(_) => msg,
+            _ => continue,
+        };
+        if socket.send(echo).await.is_err() {
+            break;
+        }
+    }
+}
+
 fn app() -> Router {
     Router::new()
         .route("/health", get(health))
@@ -199,6 +276,8 @@ fn app() -> Router {
         .route("/multipart/small", post(multipart))
         .route("/multipart/medium", post(multipart))
         .route("/multipart/large", post(multipart))
+        .route("/stream/sse", get(stream_sse))
+        .route("/stream/ws", get(stream_ws))
 }
 
 /// `--port N --workers N` (also `--port=N`), falling back to `PORT` / `WORKERS`.
@@ -253,6 +332,8 @@ fn main() {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .unwrap_or_else(|e| panic!("cannot bind {addr}: {e}"));
+        // With axum's `http2` feature, axum::serve (hyper-util's auto builder) answers
+        // HTTP/1.1 and h2c with prior knowledge on the same port.
         axum::serve(listener, app()).await.expect("server error");
     });
 }

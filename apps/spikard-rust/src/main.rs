@@ -8,8 +8,14 @@
 //! `worker_threads(workers)`; the server listens on 127.0.0.1 only.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::response::{IntoResponse, Json};
+use axum::response::{
+    sse::{Event, Sse},
+    IntoResponse, Json,
+};
+use futures_util::stream;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -144,6 +150,28 @@ struct QueryMany {
     color: String,
 }
 
+// ---------- streaming: SSE ----------
+
+/// `count` 1..=100000 and `interval_ms` 0..=10000 (default 0) from the query string,
+/// declared like the other query parameters, so spikard validates and coerces them
+/// (422 when missing, not an integer or out of range) before the handler runs.
+#[derive(Deserialize, Serialize, JsonSchema)]
+struct SseParams {
+    #[schemars(extend("source" = "query"), range(min = 1, max = 100_000))]
+    count: u32,
+    #[serde(default)]
+    #[schemars(extend("source" = "query"), range(max = 10_000))]
+    interval_ms: u64,
+}
+
+/// Wall clock (Unix epoch) in microseconds.
+fn now_us() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0)
+}
+
 fn build_app(workers: usize, port: u16) -> Result<App, AppError> {
     let config = ServerConfig {
         host: "127.0.0.1".to_string(),
@@ -250,6 +278,29 @@ fn build_app(workers: usize, port: u16) -> Result<App, AppError> {
             json(serde_json::json!({ "files_received": files.len(), "total_bytes": total }))
         })?;
     }
+
+    // SSE: a normal spikard route (typed, validated query) whose handler returns axum's
+    // streaming `Sse` response; spikard passes the body through unbuffered. An event is
+    // made when hyper polls for it, so `ts_us` is taken just before it is written.
+    // (spikard's own `App::sse` producer gets no request data, so it cannot read `count`.)
+    app.route(
+        get("/stream/sse").params::<SseParams>(),
+        |ctx: RequestContext| async move {
+            let p: SseParams = ctx.query()?;
+            let (count, interval) = (p.count, Duration::from_millis(p.interval_ms));
+            let events = stream::unfold(0u32, move |i| async move {
+                if i >= count {
+                    return None;
+                }
+                if i > 0 && !interval.is_zero() {
+                    tokio::time::sleep(interval).await;
+                }
+                let data = format!(r#"{{"seq":{i},"ts_us":{}}}"#, now_us());
+                Some((Ok::<_, Infallible>(Event::default().id(i.to_string()).data(data)), i + 1))
+            });
+            Ok(Sse::new(events).into_response())
+        },
+    )?;
 
     Ok(app)
 }
