@@ -98,6 +98,13 @@ pub(crate) trait Exchange {
         timer: Pin<&mut Sleep>,
         now: &mut Instant,
     ) -> Outcome;
+
+    /// Whether an exchange still open when the window ends is recorded in the latency
+    /// histogram at its age (the censored sample of the module doc). SSE says no: waiting for
+    /// the next event is the server's pacing, not a delivery latency.
+    fn censored_when_in_flight(&self) -> bool {
+        true
+    }
 }
 
 /// One request stream's pacing and accounting state, reused across its connections.
@@ -153,7 +160,8 @@ impl Pacer {
                 if stats.ended(now) {
                     return true;
                 }
-                stats.outstanding[self.slot] = self.outstanding(Some((intended, sent)), part);
+                let in_flight = ex.censored_when_in_flight().then_some((intended, sent));
+                stats.outstanding[self.slot] = self.outstanding(in_flight, part);
             }
             timer.as_mut().reset((sent + self.shared.timeout).into());
             let every_n = self.shared.body_every_n;

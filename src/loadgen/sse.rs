@@ -6,6 +6,9 @@
 //! next `GET` goes out on the same keep-alive connection (a close-delimited or `Connection:
 //! close` stream makes the loop reconnect).
 //!
+//! The event awaited when the window ends is not a censored latency sample (unlike a request
+//! in flight): the wait is the server's pacing, and the event has no timestamp yet.
+//!
 //! A stream that ends before its N events, or breaks, is a read error and a dropped stream; an
 //! event out of order (or whose data is not the contract's) is a mismatch, and the connection
 //! is replaced because the stream is out of step; a status other than 200 is a status error.
@@ -255,6 +258,10 @@ impl SseExchange {
 }
 
 impl Exchange for SseExchange {
+    fn censored_when_in_flight(&self) -> bool {
+        false
+    }
+
     async fn exchange(
         &mut self,
         which: usize,
