@@ -56,6 +56,7 @@ mod request;
 mod sse;
 mod stats;
 mod stream_stats;
+mod threads;
 mod worker;
 mod ws;
 mod ws_once;
@@ -75,7 +76,7 @@ use std::time::{Duration, Instant};
 pub use error::LoadError;
 pub use event::{event_data, wall_us, EventData, SseEvent, SseParser};
 pub use stream_stats::StreamFigures;
-pub use worker::generator_cpus;
+pub use threads::generator_cpus;
 pub use ws_once::{websocket_once, WsAnswer, WsMessage};
 
 /// Where to send requests.

@@ -1,4 +1,4 @@
-//! Runs a [`LoadPlan`]: validates it, starts its threads (see [`generator_cpus`] for how
+//! Runs a [`LoadPlan`]: validates it, starts its threads (see [`super::generator_cpus`] for how
 //! many), each with a current-thread tokio runtime holding its share of the connection
 //! tasks and a ticker that ends the run at the deadline or when `stop` is set, then
 //! merges the threads' results into a [`LoadReport`].
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use super::conn::{Pacer, Schedule};
 use super::request::Prepared;
 use super::stats::ThreadStats;
+use super::threads::{pin_to_cpu, thread_count, thread_cpu_time};
 use super::{
     http1, http2, sse, ws, LoadError, LoadPlan, LoadReport, MixPart, Pacing, PartReport, Phase, Protocol,
     StreamPlan,
@@ -179,76 +180,6 @@ fn prepare(plan: &LoadPlan, http2: bool) -> Result<(Vec<Prepared>, Vec<u32>), Lo
     Ok((requests, order))
 }
 
-/// How many CPUs (and so event-loop threads) the generator needs on a machine where
-/// `usable` CPUs are free for the server and the generator together: half of them, rounded
-/// down, at least 1 (1, 1, 1, 2, 4, 8 for 1, 2, 3, 4, 8, 16 CPUs).
-///
-/// Why half: against the fastest servers the generator costs about as much CPU per request as
-/// the server. Measured with `run --framework axum-baseline` (one worker; server and generator
-/// pinned to one CPU each, 50 connections; generator CPU per request ÷ server CPU per
-/// request): plaintext 0.94 and 0.91 (6.8 µs against 7.2 µs, 6.0 against 6.6), JSON echo of
-/// 1.5 KiB 0.67 and 0.57 (19.7 µs against 29.4, 14.6 against 25.7). So a generator with
-/// fewer CPUs than the server would be the bottleneck for a fast multi-worker server, and one
-/// with more would only take CPUs from it. Slower servers (Python, Ruby) leave the generator
-/// idle part of the time, which costs nothing.
-///
-/// The same count serves pinned (the CPUs the default split gives the generator, see
-/// `run::pinning`) and unpinned runs (threads that float): either way the generator takes only
-/// its share instead of one thread per core, which made it compete with the server it measures
-/// (issue 14: on 2 CPUs, two generator threads against a one-worker server). When it is still
-/// the bottleneck, `generator_bound` says so and `--loadgen-cpus` gives it more.
-pub fn generator_cpus(usable: usize) -> usize {
-    (usable / 2).max(1)
-}
-
-/// Threads: explicit, else one per pinned CPU, else [`generator_cpus`] of the usable CPUs;
-/// at most one per connection.
-fn thread_count(plan: &LoadPlan) -> Result<usize, LoadError> {
-    let invalid = |msg: &str| Err(LoadError::InvalidPlan(msg.to_string()));
-    if plan.connections == 0 {
-        return invalid("connections must be at least 1");
-    }
-    if plan.duration.is_zero() || plan.timeout.is_zero() {
-        return invalid("duration and timeout must be greater than zero");
-    }
-    if let Pacing::FixedRate { per_sec } = plan.pacing {
-        if !(per_sec.is_finite() && per_sec > 0.0) {
-            return invalid("fixed rate must be a positive number of requests per second");
-        }
-    }
-    if plan.protocol.streams() == 0 {
-        return invalid("streams per connection must be at least 1");
-    }
-    if plan.threads == Some(0) {
-        return invalid("threads must be at least 1");
-    }
-    if let Some(stream) = plan.stream {
-        if plan.protocol != Protocol::Http1 {
-            return invalid("streaming workloads (sse, websocket) run over http/1.1 only");
-        }
-        if !plan.rotation.is_empty() || plan.mix.is_some() {
-            return invalid("streaming workloads send no rotation or mix of requests");
-        }
-        if let (StreamPlan::Sse { .. }, Pacing::FixedRate { .. }) = (stream, plan.pacing) {
-            return invalid("sse runs in closed loop only: the server, not the client, paces the events");
-        }
-        if let StreamPlan::Sse { events: 0 } | StreamPlan::WebSocket { message_bytes: 0 } = stream {
-            return invalid("a stream needs at least one event and messages of at least one byte");
-        }
-    }
-    if let Some(cpus) = &plan.cpus {
-        if cpus.is_empty() {
-            return invalid("cpu list is empty; give at least one cpu number or leave it unset");
-        }
-        if let Some(bad) = cpus.iter().find(|&&c| c >= libc::CPU_SETSIZE as usize) {
-            return Err(LoadError::InvalidPlan(format!("cpu {bad} is out of range")));
-        }
-    }
-    let wanted =
-        plan.threads.or(plan.cpus.as_ref().map(Vec::len)).unwrap_or_else(|| generator_cpus(usable_cpus()));
-    Ok(wanted.clamp(1, plan.connections))
-}
-
 /// Connection `conn` of `connections` gets 1/connections of the rate, staggered within one interval.
 fn schedule(pacing: Pacing, connections: usize, conn: usize, t0: Instant) -> Schedule {
     match pacing {
@@ -400,129 +331,6 @@ fn report(plan: &LoadPlan, threads: usize, measure_start: Instant, results: Vec<
     }
 }
 
-/// CPU time used so far by the calling thread.
-fn thread_cpu_time() -> Option<Duration> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
-}
-
-#[cfg(target_os = "linux")]
-fn usable_cpus() -> usize {
-    use nix::sched::{sched_getaffinity, CpuSet};
-    use nix::unistd::Pid;
-    match sched_getaffinity(Pid::from_raw(0)) {
-        Ok(set) => (0..CpuSet::count()).filter(|&i| set.is_set(i).unwrap_or(false)).count().max(1),
-        Err(_) => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn usable_cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-#[cfg(target_os = "linux")]
-fn pin_to_cpu(cpu: usize) -> Result<(), LoadError> {
-    use nix::sched::{sched_setaffinity, CpuSet};
-    use nix::unistd::Pid;
-    let mut set = CpuSet::new();
-    set.set(cpu).and_then(|()| sched_setaffinity(Pid::from_raw(0), &set)).map_err(|e| {
-        LoadError::InvalidPlan(format!("cannot pin a generator thread to cpu {cpu}: {e}; check the cpu list"))
-    })
-}
-
-#[cfg(not(target_os = "linux"))]
-fn pin_to_cpu(_cpu: usize) -> Result<(), LoadError> {
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::super::{RequestSpec, ResponseCheck, Target};
-    use super::*;
-
-    fn plan() -> LoadPlan {
-        LoadPlan {
-            target: Target { addr: "127.0.0.1:1".parse().unwrap(), host_header: "x".into() },
-            request: RequestSpec {
-                method: "GET".into(),
-                path: "/".into(),
-                headers: vec![],
-                content_type: None,
-                body: vec![],
-            },
-            connections: 10,
-            pacing: Pacing::Closed,
-            warmup: Duration::ZERO,
-            duration: Duration::from_secs(1),
-            timeout: Duration::from_secs(1),
-            threads: None,
-            cpus: None,
-            check: ResponseCheck::default(),
-            protocol: Protocol::Http1,
-            rotation: Vec::new(),
-            stream: None,
-            mix: None,
-        }
-    }
-
-    #[test]
-    fn thread_count_follows_threads_then_cpus_then_machine() {
-        let mut p = plan();
-        p.threads = Some(3);
-        assert_eq!(thread_count(&p).unwrap(), 3);
-        p.threads = None;
-        p.cpus = Some(vec![0, 1]);
-        assert_eq!(thread_count(&p).unwrap(), 2);
-        p.cpus = None;
-        assert_eq!(thread_count(&p).unwrap(), generator_cpus(usable_cpus()));
-        p.connections = 1;
-        assert_eq!(thread_count(&p).unwrap(), 1);
-        assert!(usable_cpus() >= 1);
-    }
-
-    #[test]
-    fn the_generator_takes_half_of_the_cpus() {
-        let got: Vec<usize> = [1, 2, 3, 4, 7, 8, 16, 64].iter().map(|&n| generator_cpus(n)).collect();
-        assert_eq!(got, [1, 1, 1, 2, 3, 4, 8, 32]);
-    }
-
-    #[test]
-    fn invalid_plans_are_rejected() {
-        let cases: [fn(&mut LoadPlan); 8] = [
-            |p| {
-                p.stream = Some(StreamPlan::Sse { events: 3 });
-                p.pacing = Pacing::FixedRate { per_sec: 10.0 };
-            },
-            |p| {
-                p.stream = Some(StreamPlan::WebSocket { message_bytes: 16 });
-                p.protocol = Protocol::Http2 { streams: 1 };
-            },
-            |p| p.protocol = Protocol::Http2 { streams: 0 },
-            |p| p.connections = 0,
-            |p| p.threads = Some(0),
-            |p| p.cpus = Some(vec![]),
-            |p| p.duration = Duration::ZERO,
-            |p| p.pacing = Pacing::FixedRate { per_sec: f64::NAN },
-        ];
-        for change in cases {
-            let mut p = plan();
-            change(&mut p);
-            assert!(matches!(thread_count(&p), Err(LoadError::InvalidPlan(_))), "{p:?}");
-        }
-    }
-
-    #[test]
-    fn fixed_rate_is_divided_and_staggered() {
-        let t0 = Instant::now();
-        let Schedule::Fixed { next, interval } = schedule(Pacing::FixedRate { per_sec: 100.0 }, 4, 2, t0)
-        else {
-            panic!("expected a fixed schedule")
-        };
-        assert_eq!(interval, Duration::from_millis(40));
-        assert_eq!(next, t0 + Duration::from_millis(20));
-        assert!(thread_cpu_time().is_some());
-    }
-}
+#[path = "tests_worker.rs"]
+mod tests;

@@ -11,6 +11,7 @@ mod mixed;
 mod profile;
 mod result;
 mod sharding;
+mod streaming;
 
 pub use check::*;
 pub use compare::*;
@@ -19,6 +20,7 @@ pub use mixed::*;
 pub use profile::*;
 pub use result::*;
 pub use sharding::*;
+pub use streaming::*;
 
 use schemars::schema_for;
 
