@@ -341,6 +341,10 @@ fn main() -> std::io::Result<()> {
         })
         .workers(workers)
         .shutdown_timeout(1)
+        // TCP_NODELAY, as production servers set it (actix leaves the OS default, Nagle
+        // on): otherwise a streamed response's small writes wait for the client's delayed
+        // ACK (~40 ms), and an SSE burst measures that timer instead of the server.
+        .tcp_nodelay(true)
         // HTTP/1.1 and h2c (prior knowledge) on the same port: the first bytes of each
         // connection pick the protocol (actix-web feature `http2`, on by default).
         .bind_auto_h2c(("127.0.0.1", port))?

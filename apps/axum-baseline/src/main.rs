@@ -332,6 +332,13 @@ fn main() {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .unwrap_or_else(|e| panic!("cannot bind {addr}: {e}"));
+        // TCP_NODELAY on every connection, as production servers set it (Node, Uvicorn and
+        // actix do by default): without it, Nagle's algorithm holds a streamed response's
+        // small writes until the client's delayed ACK (~40 ms), and an SSE burst measures
+        // that timer instead of the server.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         // With axum's `http2` feature, axum::serve (hyper-util's auto builder) answers
         // HTTP/1.1 and h2c with prior knowledge on the same port.
         axum::serve(listener, app()).await.expect("server error");
