@@ -5,9 +5,10 @@
 # ROUNDS rounds; in each round both generators run one after the other (the order alternates
 # per round), each for DURATION seconds with CONNECTIONS connections × STREAMS concurrent
 # streams (h2load -t 1; ours uses its default thread count, half of the usable CPUs: 1 on a
-# 2-CPU machine, so the two are even there). Nothing is pinned. Printed: req/s of
-# each round for both, the per-round ratio ours/h2load and its median (goal ≥ 1.0). A round
-# with errors on either side aborts the script: its figures would not count.
+# 2-CPU machine, so the two are even there). Nothing is pinned. Printed: req/s of each round
+# for both, the per-round ratio ours/h2load, its median, and its geometric mean with a 95 %
+# CI (scripts/lib/ratio.py; goal ≥ 1.0). A round with errors on either side aborts the
+# script: its figures would not count.
 #
 # Works from a clean checkout: installs nghttp2-client with apt-get when h2load is missing and
 # builds the harness and the server in release mode. Not part of the test suite. Figures are
@@ -30,6 +31,9 @@ cargo build --release --bin benchmark-harness --example h2_server >&2
 
 exec python3 - "$TARGET_DIR/release/benchmark-harness" "$TARGET_DIR/release/examples/h2_server" <<'PY'
 import json, os, re, statistics, subprocess, sys
+
+sys.path.insert(0, "scripts/lib")
+from ratio import ratio_interval
 
 harness, server_bin = sys.argv[1:3]
 env = os.environ
@@ -84,7 +88,7 @@ try:
     print(f"ours    median {statistics.median(res['ours']):10.0f} req/s")
     print(f"h2load  median {statistics.median(res['h2load']):10.0f} req/s")
     print(f"ratio ours/h2load per round: {' '.join(f'{x:.3f}' for x in ratios)} "
-          f"(median {statistics.median(ratios):.3f}; goal ≥ 1.0)")
+          f"(median {statistics.median(ratios):.3f}{ratio_interval(ratios)}; goal ≥ 1.0)")
     print(f"load average (1 min) at end {loadavg()}")
 finally:
     server.terminate()

@@ -10,7 +10,9 @@
 # /proc/PID/stat when it has exited and before it is reaped, so every thread is counted; the
 # same for wrk, oha and ours), the share of the machine's CPU time that neither the generator
 # nor the server used while it ran (other processes: the figures are only fair when this is
-# near 0), and the per-round ratios ours/wrk and ours/oha with their median.
+# near 0), and the per-round ratios ours/wrk and ours/oha with their median, their geometric
+# mean and its 95 % t-interval (on the logarithms; rounds are the pairs), which says whether the
+# goal ratio >= 1.0 is met (interval above 1), within the noise (contains 1) or missed (below 1).
 #
 # Modes: `unpinned` (nothing pinned: what a user gets with --url and with --no-pin) and
 # `pinned` (server on SERVER_CPUS, the generator on CLIENT_CPUS: wrk -t and ours'
@@ -64,6 +66,9 @@ exec python3 - "$HARNESS" "$OHA" "$SERVER_BIN" <<'PY'
 """The measuring part: one process per run, its CPU time read at exit from /proc/PID/stat."""
 import json, os, re, shlex, socket, statistics, subprocess, sys, tempfile, time
 
+sys.path.insert(0, "scripts/lib")
+from ratio import ratio_interval
+
 harness, oha, server_bin = sys.argv[1:4]
 env = os.environ
 conns, secs, rounds = int(env.get("CONNECTIONS", 50)), int(env.get("DURATION", 5)), int(env.get("ROUNDS", 3))
@@ -98,6 +103,7 @@ def system_ticks():
     return busy, busy + v[3] + v[4]
 
 SERVER_PID = None
+
 
 def run_measured(cmd):
     """Run cmd; return (stdout, cpu seconds of the process and all its threads, percent of
@@ -234,7 +240,7 @@ for mode in modes:
             cpu = [(o[2] / o[1]) / (w[2] / w[1]) for o, w in zip(res["ours"], res[other]) if o[1] and w[1] and w[2]]
             cpu_words = f"{statistics.median(cpu):.3f}× {other}'s" if cpu else "n/a"
             print(f"{mode:<9} {workload:<10} ours/{other}: req/s {' '.join(f'{x:.3f}' for x in ratios)} "
-                  f"(median {statistics.median(ratios):.3f}); CPU per request {cpu_words}")
+                  f"(median {statistics.median(ratios):.3f}{ratio_interval(ratios)}); CPU per request {cpu_words}")
         print()
 os.unlink(lua.name)
 print(f"load average (1 min) at end {loadavg()}")

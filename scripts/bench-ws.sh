@@ -7,9 +7,10 @@
 # round), each for DURATION seconds with CONNECTIONS connections × 1 outstanding text message
 # of BYTES bytes (each carries its sequence number and its echo is compared, on both sides).
 # Both use half of the usable CPUs for their event loops (1 on a 2-CPU machine). Nothing is
-# pinned. Printed: messages/s of each round for both, the per-round ratio ours/reference and
-# its median (goal ≥ 1.0). A round with errors on either side aborts the script: its figures
-# would not count. Ours verifies the server's echo before measuring (a few messages, not timed).
+# pinned. Printed: messages/s of each round for both, the per-round ratio ours/reference, its
+# median, and its geometric mean with a 95 % CI (scripts/lib/ratio.py; goal ≥ 1.0). A round
+# with errors on either side aborts the script: its figures would not count. Ours verifies the
+# server's echo before measuring (a few messages, not timed).
 #
 # Works from a clean checkout (cargo builds everything; tokio-tungstenite is a dev-dependency).
 # Not part of the test suite. Figures are only meaningful on a quiet machine and a release
@@ -32,6 +33,9 @@ cargo build "${FLAGS[@]}" --bin benchmark-harness --example ws_server --example 
 
 exec python3 - "$TARGET_DIR/$DIR" "$PROFILE" <<'PY'
 import json, os, re, statistics, subprocess, sys
+
+sys.path.insert(0, "scripts/lib")
+from ratio import ratio_interval
 
 bin_dir, profile = sys.argv[1:3]
 harness = os.path.join(bin_dir, "benchmark-harness")
@@ -90,7 +94,7 @@ try:
     print(f"ours       median {statistics.median(res['ours']):10.0f} msgs/s")
     print(f"reference  median {statistics.median(res['reference']):10.0f} msgs/s")
     print(f"ratio ours/reference per round: {' '.join(f'{x:.3f}' for x in ratios)} "
-          f"(median {statistics.median(ratios):.3f}; goal ≥ 1.0)")
+          f"(median {statistics.median(ratios):.3f}{ratio_interval(ratios)}; goal ≥ 1.0)")
     print(f"load average (1 min) at end {loadavg()}")
 finally:
     server.terminate()
