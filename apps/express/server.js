@@ -4,6 +4,7 @@
 // (or --workers N): one process when 1, node:cluster with N workers otherwise.
 
 const cluster = require('node:cluster');
+const { setTimeout: sleep } = require('node:timers/promises');
 
 function option(name, envName, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,6 +36,38 @@ function toNumber(value) {
 function toBool(value) {
   if (value === undefined) return undefined;
   return value === 'true' || value === '1';
+}
+
+// ---------- streaming ----------
+
+// Wall clock (Unix epoch) in microseconds: Date.now() has only milliseconds, so the
+// high-resolution clock is anchored at the process's time origin.
+function nowUs() {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+// Resolves on 'drain' (the socket took the buffered chunks) or 'close' (client gone).
+function drained(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+const INTEGER = /^-?\d+$/;
+
+// An integer query value in [min, max] (the fallback when absent), or undefined when
+// invalid. Express's "simple" parser gives a string, or an array for a repeated key.
+function boundedInt(raw, min, max, fallback) {
+  if (raw === undefined && fallback !== undefined) return fallback;
+  if (typeof raw !== 'string' || !INTEGER.test(raw)) return undefined;
+  const n = Number.parseInt(raw, 10);
+  return n < min || n > max ? undefined : n;
 }
 
 function buildApp() {
@@ -151,6 +184,25 @@ function buildApp() {
   app.post('/multipart/small', upload, countFiles);
   app.post('/multipart/medium', upload, countFiles);
   app.post('/multipart/large', upload, countFiles);
+
+  // SSE: GET /stream/sse?count=N&interval_ms=I sends N events `id: i` /
+  // `data: {"seq":i,"ts_us":T}`, one res.write() (one chunk) each, ts_us taken just before
+  // the write, I ms apart, then res.end().
+  app.get('/stream/sse', async (req, res) => {
+    const count = boundedInt(req.query.count, 1, 100000);
+    const interval = boundedInt(req.query.interval_ms, 0, 10000, 0);
+    if (count === undefined || interval === undefined) {
+      res.status(400).json({ error: 'count must be an integer in 1..=100000, interval_ms in 0..=10000' });
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    for (let i = 0; i < count; i++) {
+      if (i > 0 && interval > 0) await sleep(interval);
+      if (res.destroyed) return;
+      if (!res.write(`id: ${i}\ndata: {"seq":${i},"ts_us":${nowUs()}}\n\n`)) await drained(res);
+    }
+    res.end();
+  });
 
   // Errors (malformed JSON, too-large bodies) answer JSON with their status,
   // without Express's default stack-trace logging.

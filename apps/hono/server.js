@@ -37,9 +37,28 @@ function toBool(value) {
   return value === 'true' || value === '1';
 }
 
+// ---------- streaming ----------
+
+// Wall clock (Unix epoch) in microseconds: Date.now() has only milliseconds, so the
+// high-resolution clock is anchored at the process's time origin.
+function nowUs() {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+const INTEGER = /^-?\d+$/;
+
+// An integer query value in [min, max] (the fallback when absent), or undefined when invalid.
+function boundedInt(raw, min, max, fallback) {
+  if (raw === undefined && fallback !== undefined) return fallback;
+  if (typeof raw !== 'string' || !INTEGER.test(raw)) return undefined;
+  const n = Number.parseInt(raw, 10);
+  return n < min || n > max ? undefined : n;
+}
+
 function buildApp() {
   const { Hono } = require('hono');
   const { HTTPException } = require('hono/http-exception');
+  const { streamSSE } = require('hono/streaming');
   const app = new Hono();
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
@@ -132,6 +151,26 @@ function buildApp() {
   app.post('/multipart/small', countFiles);
   app.post('/multipart/medium', countFiles);
   app.post('/multipart/large', countFiles);
+
+  // SSE: GET /stream/sse?count=N&interval_ms=I. streamSSE sets the headers
+  // (text/event-stream, no-cache) and closes the stream after the callback; the events are
+  // written with stream.write() because writeSSE() puts the `data:` line before `id:`.
+  // One write (one chunk) per event, ts_us taken just before it, I ms apart; the await
+  // follows the adapter's backpressure ('drain' on the socket).
+  app.get('/stream/sse', (c) => {
+    const count = boundedInt(c.req.query('count'), 1, 100000);
+    const interval = boundedInt(c.req.query('interval_ms'), 0, 10000, 0);
+    if (count === undefined || interval === undefined) {
+      throw new HTTPException(400, { message: 'count must be an integer in 1..=100000, interval_ms in 0..=10000' });
+    }
+    return streamSSE(c, async (stream) => {
+      for (let i = 0; i < count; i++) {
+        if (i > 0 && interval > 0) await stream.sleep(interval);
+        if (stream.aborted) return;
+        await stream.write(`id: ${i}\ndata: {"seq":${i},"ts_us":${nowUs()}}\n\n`);
+      }
+    });
+  });
 
   app.onError((err, c) => {
     const status = err instanceof HTTPException ? err.status : 500;
