@@ -34,6 +34,27 @@ class BenchmarkApp
 
   class BadRequest < StandardError; end
 
+  SSE_HEADERS = { "content-type" => "text/event-stream", "cache-control" => "no-cache" }.freeze
+  INTEGER = /\A-?\d+\z/
+
+  # The body of GET /stream/sse: Puma calls #each and writes every yielded string as one
+  # chunk (chunked encoding) as soon as it is yielded, so each event leaves when it is
+  # made. ts_us is the wall clock in microseconds, read just before the event is yielded.
+  class SseBody
+    def initialize(count, interval_ms)
+      @count = count
+      @interval = interval_ms / 1000.0
+    end
+
+    def each
+      @count.times do |i|
+        sleep(@interval) if i.positive? && @interval.positive?
+        ts_us = Process.clock_gettime(Process::CLOCK_REALTIME, :microsecond)
+        yield "id: #{i}\ndata: {\"seq\":#{i},\"ts_us\":#{ts_us}}\n\n"
+      end
+    end
+  end
+
   def call(env)
     req = Request.new(env)
     segments = req.path_info.split("/").reject(&:empty?).map { |s| Rack::Utils.unescape_path(s) }
@@ -72,6 +93,11 @@ class BenchmarkApp
       json(200, { "uuid" => uuid })
     in ["path", "date", date]
       json(200, { "date" => date })
+    in ["stream", "sse"]
+      q = req.GET
+      count = bounded_int(q["count"], "count", 1, 100_000)
+      interval_ms = bounded_int(q["interval_ms"], "interval_ms", 0, 10_000, 0)
+      [200, SSE_HEADERS.dup, SseBody.new(count, interval_ms)]
     in ["query", "few"]
       q = req.GET
       json(200, {
@@ -149,6 +175,17 @@ class BenchmarkApp
     Integer(value, 10)
   rescue ArgumentError, TypeError
     raise BadRequest, "#{name} must be an integer"
+  end
+
+  # An integer query value in min..max (or the default when the field is absent), else 400.
+  def bounded_int(value, name, min, max, default = nil)
+    return default if value.nil? && !default.nil?
+    raise BadRequest, "#{name} must be an integer" unless value.is_a?(String) && INTEGER.match?(value)
+
+    n = Integer(value, 10)
+    raise BadRequest, "#{name} must be in #{min}..#{max}" unless n.between?(min, max)
+
+    n
   end
 
   def to_bool(value)

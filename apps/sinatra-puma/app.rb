@@ -42,6 +42,18 @@ class BenchmarkApp < Sinatra::Base
       halt 400, { "content-type" => "application/json" }, JSON.generate({ "error" => "#{name} must be an integer" })
     end
 
+    # An integer query value in min..max (or the default when the field is absent), else 400.
+    def bounded_param(name, min, max, default = nil)
+      raw = params[name]
+      return default if raw.nil? && !default.nil?
+
+      unless raw.is_a?(String) && raw.match?(/\A-?\d+\z/) && Integer(raw, 10).between?(min, max)
+        halt 400, { "content-type" => "application/json" },
+             JSON.generate({ "error" => "#{name} must be an integer in #{min}..#{max}" })
+      end
+      Integer(raw, 10)
+    end
+
     def boolean_param(name)
       params[name] == "true"
     end
@@ -147,6 +159,25 @@ class BenchmarkApp < Sinatra::Base
       "shipping" => params["shipping"],
       "color" => params["color"],
     })
+  end
+
+  # Server-sent events through Sinatra's stream helper: without an evented server
+  # (no EventMachine under Puma) Sinatra's Stream runs the block inside the body's #each,
+  # so every `out << event` is yielded to Puma, which writes it as one chunk right away.
+  # The content type is set as a header: Sinatra's content_type helper would add
+  # ";charset=utf-8" to a text/* type.
+  get "/stream/sse" do
+    count = bounded_param("count", 1, 100_000)
+    interval = bounded_param("interval_ms", 0, 10_000, 0) / 1000.0
+    headers "content-type" => "text/event-stream"
+    cache_control :no_cache
+    stream do |out|
+      count.times do |i|
+        sleep(interval) if i.positive? && interval.positive?
+        ts_us = Process.clock_gettime(Process::CLOCK_REALTIME, :microsecond)
+        out << "id: #{i}\ndata: {\"seq\":#{i},\"ts_us\":#{ts_us}}\n\n"
+      end
+    end
   end
 
   # Sinatra's params holds the decoded form fields of an
