@@ -4,13 +4,15 @@ Started as `python app.py --processes N --workers 1 --log-level WARNING --disabl
 Robyn reads those flags itself. The port comes from $PORT (set by the harness).
 """
 
+import asyncio
 import os
 import signal
+import time
 from datetime import date
 from urllib.parse import parse_qsl
 from uuid import UUID
 
-from robyn import Request, Response, Robyn
+from robyn import Request, Response, Robyn, SSEMessage, SSEResponse
 from robyn.types import Files, JsonBody
 
 app = Robyn(__file__)
@@ -205,6 +207,41 @@ def multipart_medium(uploads: Files):
 @app.post("/multipart/large")
 def multipart_large(uploads: Files):
     return _count_files(uploads)
+
+
+# --- streaming: SSE (suite `streaming`) --------------------------------------
+# Robyn's SSEResponse (a StreamingResponse with media type text/event-stream)
+# sends each chunk the generator yields as it is produced. SSEMessage(data,
+# id=...) writes exactly `id: i\ndata: ...\n\n`. The async generator is driven
+# on the handler's event loop by Robyn's AsyncGeneratorWrapper.
+
+
+def _int_param(request: Request, name: str, default: int | None, lo: int, hi: int) -> int | None:
+    raw = request.query_params.get(name, None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if lo <= value <= hi else None
+
+
+async def _sse_events(count: int, interval_ms: int):
+    for i in range(count):
+        if i and interval_ms:
+            await asyncio.sleep(interval_ms / 1000)
+        # ts_us taken just before the event is handed to Robyn.
+        yield SSEMessage(f'{{"seq":{i},"ts_us":{time.time_ns() // 1000}}}', id=str(i))
+
+
+@app.get("/stream/sse")
+async def stream_sse(request: Request):
+    count = _int_param(request, "count", None, 1, 100_000)
+    interval_ms = _int_param(request, "interval_ms", 0, 0, 10_000)
+    if count is None or interval_ms is None:
+        return Response(400, {"Content-Type": "text/plain"}, "count must be 1..100000, interval_ms 0..10000")
+    return SSEResponse(_sse_events(count, interval_ms))
 
 
 def _exit_on_sigterm(signum, frame):
