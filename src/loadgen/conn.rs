@@ -12,14 +12,48 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
 use super::stats::{ErrorKind, Outstanding, ThreadStats};
 use super::worker::Shared;
 
 /// Wait after a failed connect, doubling up to the maximum.
-pub(crate) const MIN_BACKOFF: Duration = Duration::from_millis(10);
-pub(crate) const MAX_BACKOFF: Duration = Duration::from_millis(250);
+const MIN_BACKOFF: Duration = Duration::from_millis(10);
+const MAX_BACKOFF: Duration = Duration::from_millis(250);
+
+/// The wait between a connection task's failed connects: [`MIN_BACKOFF`], doubled after each
+/// failure up to [`MAX_BACKOFF`], back to the minimum once a connect succeeds.
+#[derive(Debug)]
+pub(crate) struct Backoff(Duration);
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff(MIN_BACKOFF)
+    }
+
+    /// A connect succeeded.
+    pub(crate) fn reset(&mut self) {
+        self.0 = MIN_BACKOFF;
+    }
+
+    /// A connect failed: counts it on `pacer` (one failed request) and waits on `timer`.
+    pub(crate) async fn failed(&mut self, pacer: &Pacer, mut timer: Pin<&mut Sleep>) {
+        let now = Instant::now();
+        pacer.connect_failed(now);
+        timer.as_mut().reset((now + self.0).into());
+        timer.await;
+        self.0 = (self.0 * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// A TCP connection to the target with `TCP_NODELAY`, or `None` when connecting failed or
+/// took longer than the request timeout.
+pub(crate) async fn connect_tcp(shared: &Shared) -> Option<TcpStream> {
+    let stream = tokio::time::timeout(shared.timeout, TcpStream::connect(shared.addr)).await.ok()?.ok()?;
+    let _ = stream.set_nodelay(true);
+    Some(stream)
+}
 
 /// Intended send times of one connection.
 #[derive(Debug, Clone, Copy)]

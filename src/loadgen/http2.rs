@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio::time::Sleep;
 
-use super::conn::{Completed, Exchange, Outcome, Pacer, MAX_BACKOFF, MIN_BACKOFF};
+use super::conn::{Backoff, Completed, Exchange, Outcome, Pacer};
 use super::http2_request::client;
 use super::stats::ThreadStats;
 use super::worker::Shared;
@@ -41,7 +41,7 @@ pub(crate) async fn run_connection(mut pacers: Vec<Pacer>) {
     let (shared, stats) = (first.shared.clone(), first.stats.clone());
     let timer = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(timer);
-    let mut backoff = MIN_BACKOFF;
+    let mut backoff = Backoff::new();
     loop {
         let connected = tokio::time::timeout(shared.timeout, async {
             let stream = TcpStream::connect(shared.addr).await.ok()?;
@@ -50,14 +50,10 @@ pub(crate) async fn run_connection(mut pacers: Vec<Pacer>) {
             client().handshake::<_, Bytes>(io).await.ok()
         });
         let Ok(Some((send, connection))) = connected.await else {
-            let now = Instant::now();
-            pacers[0].connect_failed(now);
-            timer.as_mut().reset((now + backoff).into());
-            timer.as_mut().await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            backoff.failed(&pacers[0], timer.as_mut()).await;
             continue;
         };
-        backoff = MIN_BACKOFF;
+        backoff.reset();
         tokio::task::spawn_local(async move {
             let _ = connection.await;
         });

@@ -23,7 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
-use super::conn::{Completed, Exchange, Outcome, Pacer, MAX_BACKOFF, MIN_BACKOFF};
+use super::conn::{connect_tcp, Backoff, Completed, Exchange, Outcome, Pacer};
 use super::event::{event_data, wall_us, SseEvent, SseParser};
 use super::parse::{Feed, ResponseParser};
 use super::stats::ThreadStats;
@@ -91,21 +91,13 @@ pub(crate) async fn run_connection(mut pacer: Pacer, events: u32) {
     };
     let timer = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(timer);
-    let mut backoff = MIN_BACKOFF;
+    let mut backoff = Backoff::new();
     loop {
-        let stream = match tokio::time::timeout(shared.timeout, TcpStream::connect(shared.addr)).await {
-            Ok(Ok(stream)) => stream,
-            _ => {
-                let now = Instant::now();
-                pacer.connect_failed(now);
-                timer.as_mut().reset((now + backoff).into());
-                timer.as_mut().await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-                continue;
-            }
+        let Some(stream) = connect_tcp(&shared).await else {
+            backoff.failed(&pacer, timer.as_mut()).await;
+            continue;
         };
-        backoff = MIN_BACKOFF;
-        let _ = stream.set_nodelay(true);
+        backoff.reset();
         ex.stream = Some(stream);
         ex.start = 0;
         ex.end = 0;

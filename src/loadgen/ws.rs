@@ -20,7 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
-use super::conn::{Completed, Exchange, Outcome, Pacer, MAX_BACKOFF, MIN_BACKOFF};
+use super::conn::{Backoff, Completed, Exchange, Outcome, Pacer};
 use super::frame::{self, Masker};
 use super::stats::ThreadStats;
 use super::worker::Shared;
@@ -65,20 +65,17 @@ pub(crate) async fn run_connection(mut pacer: Pacer, message_bytes: usize) {
     };
     let timer = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(timer);
-    let mut backoff = MIN_BACKOFF;
+    let mut backoff = Backoff::new();
     loop {
         let began = Instant::now();
         let connected = tokio::time::timeout(shared.timeout, ex.connect()).await;
         let now = Instant::now();
         if !matches!(connected, Ok(Ok(()))) {
             ex.stream = None;
-            pacer.connect_failed(now);
-            timer.as_mut().reset((now + backoff).into());
-            timer.as_mut().await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            backoff.failed(&pacer, timer.as_mut()).await;
             continue;
         }
-        backoff = MIN_BACKOFF;
+        backoff.reset();
         {
             // Connections are kept, so most open during the warm-up: every connect before the
             // window ends is timed.
