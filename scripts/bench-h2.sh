@@ -30,10 +30,10 @@ command -v python3 >/dev/null || { echo "bench-h2.sh needs python3" >&2; exit 2;
 cargo build --release --bin benchmark-harness --example h2_server >&2
 
 exec python3 - "$TARGET_DIR/release/benchmark-harness" "$TARGET_DIR/release/examples/h2_server" <<'PY'
-import json, os, re, statistics, subprocess, sys
+import json, os, re, subprocess, sys
 
 sys.path.insert(0, "scripts/lib")
-from ratio import ratio_interval
+from ratio import alternate
 
 harness, server_bin = sys.argv[1:3]
 env = os.environ
@@ -72,23 +72,7 @@ try:
     print(f"  h2load: {subprocess.run(['h2load', '--version'], capture_output=True, text=True).stdout.strip()}; "
           f"ours: {subprocess.run([harness, '--version'], capture_output=True, text=True).stdout.strip()}")
     print(f"  machine: {os.cpu_count()} CPUs, load average (1 min) at start {loadavg()}")
-    res = {"ours": [], "h2load": []}
-    for r in range(rounds):
-        order = ["ours", "h2load"] if r % 2 == 0 else ["h2load", "ours"]
-        for name in order:
-            if name == "ours":
-                rps, cpu = ours()
-                res["ours"].append(rps)
-                print(f"  round {r + 1}: ours   {rps:10.0f} req/s (generator CPU {cpu}%)")
-            else:
-                rps = h2load()
-                res["h2load"].append(rps)
-                print(f"  round {r + 1}: h2load {rps:10.0f} req/s")
-    ratios = [o / h for o, h in zip(res["ours"], res["h2load"])]
-    print(f"ours    median {statistics.median(res['ours']):10.0f} req/s")
-    print(f"h2load  median {statistics.median(res['h2load']):10.0f} req/s")
-    print(f"ratio ours/h2load per round: {' '.join(f'{x:.3f}' for x in ratios)} "
-          f"(median {statistics.median(ratios):.3f}{ratio_interval(ratios)}; goal ≥ 1.0)")
+    alternate(rounds, ours, h2load, "h2load", "req/s")
     print(f"load average (1 min) at end {loadavg()}")
 finally:
     server.terminate()

@@ -32,10 +32,10 @@ command -v python3 >/dev/null || { echo "bench-ws.sh needs python3" >&2; exit 2;
 cargo build "${FLAGS[@]}" --bin benchmark-harness --example ws_server --example ws_client_ref >&2
 
 exec python3 - "$TARGET_DIR/$DIR" "$PROFILE" <<'PY'
-import json, os, re, statistics, subprocess, sys
+import json, os, re, subprocess, sys
 
 sys.path.insert(0, "scripts/lib")
-from ratio import ratio_interval
+from ratio import alternate
 
 bin_dir, profile = sys.argv[1:3]
 harness = os.path.join(bin_dir, "benchmark-harness")
@@ -78,23 +78,7 @@ try:
     print(f"  ours: {subprocess.run([harness, '--version'], capture_output=True, text=True).stdout.strip()}; "
           f"reference: examples/ws_client_ref (tokio-tungstenite 0.29)")
     print(f"  machine: {os.cpu_count()} CPUs, load average (1 min) at start {loadavg()}")
-    res = {"ours": [], "reference": []}
-    for r in range(rounds):
-        order = ["ours", "reference"] if r % 2 == 0 else ["reference", "ours"]
-        for name in order:
-            if name == "ours":
-                mps, cpu = ours()
-                res["ours"].append(mps)
-                print(f"  round {r + 1}: ours      {mps:10.0f} msgs/s (generator CPU {cpu}%)")
-            else:
-                mps = reference()
-                res["reference"].append(mps)
-                print(f"  round {r + 1}: reference {mps:10.0f} msgs/s")
-    ratios = [o / h for o, h in zip(res["ours"], res["reference"])]
-    print(f"ours       median {statistics.median(res['ours']):10.0f} msgs/s")
-    print(f"reference  median {statistics.median(res['reference']):10.0f} msgs/s")
-    print(f"ratio ours/reference per round: {' '.join(f'{x:.3f}' for x in ratios)} "
-          f"(median {statistics.median(ratios):.3f}{ratio_interval(ratios)}; goal ≥ 1.0)")
+    alternate(rounds, ours, reference, "reference", "msgs/s")
     print(f"load average (1 min) at end {loadavg()}")
 finally:
     server.terminate()

@@ -20,3 +20,25 @@ def ratio_interval(ratios):
     lo, hi = math.exp(mean - half), math.exp(mean + half)
     word = "above 1" if lo > 1 else ("below 1" if hi < 1 else "contains 1")
     return f"; geometric mean {math.exp(mean):.3f}, 95 % CI {lo:.3f}–{hi:.3f}, {word}"
+
+
+def alternate(rounds, ours, reference, name, unit):
+    """Runs `ours` (returns its rate and its generator CPU %) and `reference` (returns its rate)
+    for `rounds` rounds, alternating which goes first, and prints every run, the medians and
+    the ratio ours/`name` per round with its median and interval (goal >= 1.0)."""
+    res = {"ours": [], name: []}
+    width = max(len(name), len("ours"))
+    for r in range(rounds):
+        for who in (["ours", name] if r % 2 == 0 else [name, "ours"]):
+            if who == "ours":
+                rate, cpu = ours()
+                print(f"  round {r + 1}: {'ours':<{width}} {rate:10.0f} {unit} (generator CPU {cpu}%)")
+            else:
+                rate = reference()
+                print(f"  round {r + 1}: {name:<{width}} {rate:10.0f} {unit}")
+            res[who].append(rate)
+    ratios = [o / h for o, h in zip(res["ours"], res[name])]
+    for who in ("ours", name):
+        print(f"{who:<{width + 2}} median {statistics.median(res[who]):10.0f} {unit}")
+    print(f"ratio ours/{name} per round: {' '.join(f'{x:.3f}' for x in ratios)} "
+          f"(median {statistics.median(ratios):.3f}{ratio_interval(ratios)}; goal ≥ 1.0)")
